@@ -1,0 +1,66 @@
+"""A self-hosted "What's your reaction?" widget: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config, errors
+from .context import SITES, STORE
+from .sites import SiteRegistry
+from .store import Store, connect
+
+log = logging.getLogger(__name__)
+
+# Reader answers are small; the reader API narrows this to 4 KiB for its POST body.
+MAX_CONTENT_LENGTH = 64 * 1024
+
+
+def static_dir() -> Path:
+    """Return the folder embed.js is served from: in the wheel, else the checkout's."""
+    packaged = Path(__file__).parent / "static"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "static"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the service: defaults, then the environment, then a test override."""
+    app = Flask(__name__, static_folder=str(static_dir()), static_url_path="/static")
+    app.config.update(config.from_environ())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        log.warning("SECRET_KEY is not set: using a random one for this process only")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 300
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # reactions keep their order
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
+
+    client = connect(
+        app.config["REDIS_URL"],
+        cluster=app.config["REDIS_CLUSTER"],
+        socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"],
+    )
+    store = Store(client)
+    app.extensions[STORE] = store
+    app.extensions[SITES] = SiteRegistry(store, cache_seconds=app.config["SITE_CACHE_SECONDS"])
+
+    errors.register(app)
+
+    from . import cli, demo, ops, reader_api
+
+    app.register_blueprint(reader_api.bp)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(demo.bp)
+    cli.register(app)
+    return app

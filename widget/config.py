@@ -1,0 +1,154 @@
+"""Every setting of the service: its environment variable, type, default and meaning.
+
+The README's configuration table is checked against ``SETTINGS`` by the tests, so a
+setting cannot be added here without being documented there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected 0 or 1, got {raw!r}")
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive number, got {raw!r}")
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected a whole number >= 0, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable the service reads."""
+
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "REDIS_URL",
+        "redis://127.0.0.1:6379/0",
+        str,
+        "Where the data lives (`redis://`, `rediss://` or `unix://`). The run command starts "
+        "its own Redis when this is unset.",
+    ),
+    Setting(
+        "REDIS_CLUSTER",
+        False,
+        _bool,
+        "`1`: `REDIS_URL` names one node of a Redis Cluster and the whole cluster is used.",
+    ),
+    Setting(
+        "REDIS_SOCKET_TIMEOUT",
+        0.5,
+        _positive_float,
+        "Seconds to wait for Redis on connect and on each command before answering 503.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        str,
+        "Signs dashboard sessions and keys the hashes of client addresses. Required in "
+        "production (gunicorn refuses to start without it); the run command makes one.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        _non_negative_int,
+        "How many proxies in front of the service may set `X-Forwarded-For`.",
+    ),
+    Setting(
+        "SITE_CACHE_SECONDS",
+        5.0,
+        float,
+        "How long a worker keeps a site's settings (origins, key digest, reactions) before "
+        "reading them again: CLI changes take effect within this time. `0` disables the cache.",
+    ),
+    Setting(
+        "COUNTS_MAX_AGE",
+        10,
+        _non_negative_int,
+        "`max-age` (seconds) of the public counts answer for browsers and CDNs.",
+    ),
+    Setting(
+        "COUNTS_STALE_WHILE_REVALIDATE",
+        60,
+        _non_negative_int,
+        "`stale-while-revalidate` (seconds) of the public counts answer.",
+    ),
+    Setting(
+        "RATELIMIT_ENABLED",
+        True,
+        _bool,
+        "`0` turns every rate limit off (for benchmarks of the bare service).",
+    ),
+    Setting(
+        "RATELIMIT_READ",
+        "600/minute",
+        str,
+        "Counts reads per client address (flask-limiter syntax, `;` between several).",
+    ),
+    Setting(
+        "RATELIMIT_WRITE",
+        "120/minute",
+        str,
+        "Reaction posts per client address.",
+    ),
+    Setting(
+        "RATELIMIT_WRITE_ARTICLE",
+        "20/minute",
+        str,
+        "Reaction posts per client address and article.",
+    ),
+    Setting(
+        "RATELIMIT_PUBLISHER",
+        "1200/minute",
+        str,
+        "Publisher API requests per API key.",
+    ),
+    Setting(
+        "LOG_FORMAT",
+        "text",
+        str,
+        "`text` or `json`: the format of the per-request log line.",
+    ),
+)
+
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting from the environment, with its default when unset."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        if raw is None:
+            config[setting.name] = setting.default
+            continue
+        try:
+            config[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"bad value for {setting.name}: {exc}") from None
+    return config

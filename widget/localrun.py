@@ -1,0 +1,123 @@
+"""The run command's engine: a local Redis, a demo site, gunicorn, and a clean stop.
+
+``scripts/run`` makes the virtual environment and calls ``python -m widget.localrun``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .redis_server import RedisServer, RedisServerError, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REDIS_PORT = 6380
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _ensure_demo_site(env: dict[str, str], data_dir: Path) -> str | None:
+    """Create the demo site if there is none; return its API key when it was made now."""
+    from . import create_app
+    from .context import get_sites
+
+    app = create_app({"REDIS_URL": env["REDIS_URL"], "SECRET_KEY": env["SECRET_KEY"]})
+    with app.app_context():
+        sites = get_sites()
+        if sites.get("demo") is not None:
+            return None
+        _, api_key = sites.create("demo", "Demo", [])
+    key_file = data_dir / "demo-api-key"
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    return api_key
+
+
+def main() -> int:
+    """Run Redis (unless REDIS_URL is set) and gunicorn until Ctrl-C."""
+    data_dir = Path(os.environ.get("DATA_DIR", ROOT / "var")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("SECRET_KEY", _secret_key(data_dir))
+    port = int(env.get("PORT", "8000"))
+    env.setdefault("BIND", f"127.0.0.1:{port}")
+    env.setdefault("WEB_CONCURRENCY", "2")
+
+    redis_server = None
+    if "REDIS_URL" not in env:
+        redis_port = DEFAULT_REDIS_PORT if _port_free(DEFAULT_REDIS_PORT) else free_port()
+        redis_server = RedisServer(
+            data_dir / "redis",
+            redis_port,
+            appendfsync=env.get("REDIS_APPENDFSYNC", "everysec"),
+        )
+        try:
+            redis_server.start()
+        except RedisServerError as exc:
+            print(f"could not start Redis: {exc}", file=sys.stderr)
+            return 1
+        env["REDIS_URL"] = redis_server.url
+        print(
+            f"Redis:     {redis_server.version().split()[2]} on {redis_server.url}, "
+            f"data in {redis_server.data_dir} (append-only file on)"
+        )
+    else:
+        print(f"Redis:     {env['REDIS_URL']} (REDIS_URL)")
+
+    gunicorn = None
+    try:
+        new_key = _ensure_demo_site(env, data_dir)
+        base = f"http://{env['BIND']}"
+        key_file = data_dir / "demo-api-key"
+        print(f"Service:   {base}  (gunicorn, {env['WEB_CONCURRENCY']} workers)")
+        print(f"Demo:      {base}/demo        one article with the widget")
+        print(f"           {base}/demo/list   several widgets, one counts request")
+        print(f"Dashboard: {base}/dashboard/  site 'demo', API key in {key_file}")
+        if new_key:
+            print(f"           demo API key (created now): {new_key}")
+        print(f"Counts:    curl '{base}/v1/sites/demo/reactions?article=sony-flip-flops'")
+        print("Stop:      Ctrl-C", flush=True)
+        gunicorn = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "widget:create_app()"],
+            env=env,
+            cwd=ROOT,
+        )  # fmt: skip
+        signal.signal(signal.SIGTERM, lambda *_: gunicorn.terminate() if gunicorn else None)
+        try:
+            return gunicorn.wait()
+        except KeyboardInterrupt:
+            gunicorn.send_signal(signal.SIGINT)
+            return gunicorn.wait()
+    finally:
+        if gunicorn is not None and gunicorn.poll() is None:
+            gunicorn.terminate()
+            gunicorn.wait()
+        if redis_server is not None:
+            redis_server.stop()
+            print("Redis stopped; the counts are kept in", redis_server.data_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

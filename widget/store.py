@@ -1,0 +1,431 @@
+"""The one class that owns every Redis key and script of the service.
+
+Key layout (``{...}`` is the Redis Cluster hash tag):
+
+    rx:a:{<site>|<ah>}        hash   one article: "c:<reaction>" counts, id, title, url,
+                                     first, last (ISO 8601 UTC)
+    rx:r:{<site>|<ah>}        hash   reader digest -> reaction key
+    rx:h:{<site>|<ah>}        hash   "<yyyymmdd>:<reaction>" -> net change that day
+    rx:s:{<site>}:total       zset   article hash -> total       (per-site indexes,
+    rx:s:{<site>}:by:<r>      zset   article hash -> count of r   updated after the
+    rx:s:{<site>}:recent      zset   article hash -> last epoch   article script, in
+    rx:s:{<site>}:counts      hash   reaction -> site total       one pipeline)
+    rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
+    rx:{sites}:site:<site>    string the site's settings, JSON
+    rx:{sites}:all            set    every site id
+
+``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
+and a ``{`` or ``}`` in them must not change which slot an article's keys live in.
+
+One article's keys share a hash tag, so each script touches one slot. The per-site
+indexes live in another slot; they are moved by deltas (ZINCRBY, HINCRBY), which commute,
+so racing writers leave them exact. The store knows nothing of Flask.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
+from redis.commands.core import Script
+from redis.retry import Retry
+
+PREFIX = "rx"
+SITES_TAG = "{sites}"
+
+Client = redis.Redis | RedisCluster
+
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.ReadOnlyError,
+)
+
+
+def connect(
+    url: str, *, cluster: bool = False, socket_timeout: float = 0.5, retries: int = 1
+) -> Client:
+    """Return a Redis client that fails fast: short timeouts, a short retry with backoff."""
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": socket_timeout,
+        "retry": Retry(ExponentialBackoff(cap=0.1, base=0.01), retries),
+        "retry_on_error": [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+        "health_check_interval": 30,
+    }
+    if cluster:
+        options.pop("retry_on_error")
+        options.pop("health_check_interval")
+        return RedisCluster.from_url(url, **options)
+    return redis.Redis.from_url(url, **options)
+
+
+def reader_digest(token: str) -> str:
+    """Return what is stored for a reader token: a 96-bit digest, never the token."""
+    digest = hashlib.blake2b(token.encode(), digest_size=12, person=b"rx-reader-v1").digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def article_hash(article: str) -> str:
+    """Return the short digest that names an article in Redis keys."""
+    return hashlib.blake2b(article.encode(), digest_size=10, person=b"rx-article-v1").hexdigest()
+
+
+def iso(epoch: float) -> str:
+    """Return an epoch time as ISO 8601 UTC with a Z."""
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def day_of(epoch: float) -> str:
+    """Return the UTC day of an epoch time as yyyymmdd."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y%m%d")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One article's counts as read from Redis, in the order of the site's reactions."""
+
+    counts: dict[str, int]
+    mine: str | None = None
+
+    @property
+    def total(self) -> int:
+        """Return the sum of the counts."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One article with its metadata and counts, as the publisher side lists it."""
+
+    article: str
+    title: str | None
+    url: str | None
+    counts: dict[str, int]
+    first_reaction_at: str | None
+    last_reaction_at: str | None
+
+    @property
+    def total(self) -> int:
+        """Return the sum of the counts."""
+        return sum(self.counts.values())
+
+
+class Store:
+    """Every Redis key and script of the service, around one shared client."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._set_reaction = self._script("set_reaction.lua")
+        self._reset_article = self._script("reset_article.lua")
+
+    def _script(self, name: str) -> Script:
+        source = resources.files("widget").joinpath("lua", name).read_text("utf-8")
+        # register_script re-sends the source after a NOSCRIPT (a restart, SCRIPT FLUSH).
+        return self.client.register_script(source)
+
+    # -- keys -------------------------------------------------------------------------
+
+    @staticmethod
+    def _article_keys(site: str, ah: str) -> tuple[str, str, str]:
+        tag = f"{{{site}|{ah}}}"
+        return f"{PREFIX}:a:{tag}", f"{PREFIX}:r:{tag}", f"{PREFIX}:h:{tag}"
+
+    @staticmethod
+    def _site_key(site: str, name: str) -> str:
+        return f"{PREFIX}:s:{{{site}}}:{name}"
+
+    def _index_key(self, site: str, sort: str) -> str:
+        """Return the zset that orders a site's articles by total, recency or a reaction."""
+        if sort in {"total", "recent"}:
+            return self._site_key(site, sort)
+        return self._site_key(site, f"by:{sort}")
+
+    # -- health -----------------------------------------------------------------------
+
+    def ping(self) -> bool:
+        """Return whether Redis answers."""
+        return bool(self.client.ping())
+
+    # -- readers ----------------------------------------------------------------------
+
+    def set_reaction(
+        self,
+        site: str,
+        article: str,
+        reader: str,
+        reaction: str | None,
+        reaction_keys: Sequence[str],
+        *,
+        title: str | None = None,
+        url: str | None = None,
+        now: float | None = None,
+    ) -> Tally:
+        """Set (or, with None, withdraw) one reader's reaction and return the new counts."""
+        now = time.time() if now is None else now
+        ah = article_hash(article)
+        day = day_of(now)
+        result = self._set_reaction(
+            keys=self._article_keys(site, ah),
+            args=[
+                reader_digest(reader),
+                reaction or "",
+                day,
+                iso(now),
+                article,
+                title or "",
+                url or "",
+                *reaction_keys,
+            ],
+        )
+        changed, decremented, fresh = int(result[0]), result[1], int(result[2])
+        counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
+        if changed:
+            self._update_site_indexes(site, ah, decremented or None, reaction, now, day)
+        if fresh:
+            self._add_to_site_indexes(site, ah, reaction_keys)
+        return Tally(counts=counts, mine=reaction)
+
+    def _update_site_indexes(
+        self, site: str, ah: str, old: str | None, new: str | None, now: float, day: str
+    ) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zincrby(self._site_key(site, "total"), (1 if new else 0) - (1 if old else 0), ah)
+        for reaction, delta in ((old, -1), (new, 1)):
+            if reaction:
+                pipe.zincrby(self._index_key(site, reaction), delta, ah)
+                pipe.hincrby(self._site_key(site, "counts"), reaction, delta)
+                pipe.hincrby(self._site_key(site, "days"), f"{day}:{reaction}", delta)
+        pipe.zadd(self._site_key(site, "recent"), {ah: int(now)}, gt=True)
+        pipe.execute()
+
+    def _add_to_site_indexes(self, site: str, ah: str, reaction_keys: Sequence[str]) -> None:
+        # Every article is in every index, so sorting by a reaction lists all of them.
+        pipe = self.client.pipeline(transaction=False)
+        for key in ("total", *reaction_keys):
+            pipe.zadd(self._index_key(site, key), {ah: 0}, nx=True)
+        pipe.execute()
+
+    def get_tallies(
+        self,
+        site: str,
+        articles: Sequence[str],
+        reaction_keys: Sequence[str],
+        reader: str | None = None,
+    ) -> dict[str, Tally]:
+        """Return the counts of many articles (and the reader's own reactions) in one trip."""
+        fields = [f"c:{key}" for key in reaction_keys]
+        digest = reader_digest(reader) if reader else None
+        pipe = self.client.pipeline(transaction=False)
+        for article in articles:
+            article_key, readers_key, _ = self._article_keys(site, article_hash(article))
+            pipe.hmget(article_key, fields)
+            if digest:
+                pipe.hget(readers_key, digest)
+        replies = iter(pipe.execute())
+        tallies: dict[str, Tally] = {}
+        for article in articles:
+            values = next(replies)
+            mine = next(replies) if digest else None
+            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
+            tallies[article] = Tally(counts=counts, mine=mine)
+        return tallies
+
+    def reset_article(self, site: str, article: str, reaction_keys: Sequence[str]) -> bool:
+        """Remove an article's counts, readers and history; return whether it existed."""
+        ah = article_hash(article)
+        result = self._reset_article(keys=self._article_keys(site, ah), args=list(reaction_keys))
+        existed = bool(int(result[0]))
+        counts = dict(zip(reaction_keys, (int(c) for c in result[1:]), strict=True))
+        day = day_of(time.time())
+        pipe = self.client.pipeline(transaction=False)
+        for key in ("total", "recent", *reaction_keys):
+            pipe.zrem(self._index_key(site, key), ah)
+        for reaction, count in counts.items():
+            if count:
+                pipe.hincrby(self._site_key(site, "counts"), reaction, -count)
+                pipe.hincrby(self._site_key(site, "days"), f"{day}:{reaction}", -count)
+        pipe.execute()
+        return existed
+
+    # -- publishers -------------------------------------------------------------------
+
+    def article_count(self, site: str) -> int:
+        """Return how many articles of the site have had a reaction."""
+        return int(self.client.zcard(self._site_key(site, "total")))
+
+    def site_counts(self, site: str, reaction_keys: Sequence[str]) -> dict[str, int]:
+        """Return the site's total count of each reaction."""
+        values = self.client.hmget(self._site_key(site, "counts"), list(reaction_keys))
+        return {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
+
+    def site_days(
+        self, site: str, days: Sequence[str], reaction_keys: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """Return the site's net change of each reaction on each day (yyyymmdd)."""
+        return self._days(self._site_key(site, "days"), days, reaction_keys)
+
+    def article_days(
+        self, site: str, article: str, days: Sequence[str], reaction_keys: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """Return an article's net change of each reaction on each day (yyyymmdd)."""
+        _, _, history_key = self._article_keys(site, article_hash(article))
+        return self._days(history_key, days, reaction_keys)
+
+    def _days(
+        self, key: str, days: Sequence[str], reaction_keys: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        fields = [f"{day}:{r}" for day in days for r in reaction_keys]
+        values = iter(self.client.hmget(key, fields) if fields else [])
+        return {day: {r: int(next(values) or 0) for r in reaction_keys} for day in days}
+
+    def article_records(
+        self, site: str, hashes: Sequence[str], reaction_keys: Sequence[str]
+    ) -> list[ArticleRecord]:
+        """Return the metadata and counts of articles named by their hashes, in one trip."""
+        fields = ["id", "title", "url", "first", "last", *(f"c:{k}" for k in reaction_keys)]
+        pipe = self.client.pipeline(transaction=False)
+        for ah in hashes:
+            pipe.hmget(self._article_keys(site, ah)[0], fields)
+        records = []
+        for values in pipe.execute():
+            if values[0] is None:  # reset between the index read and this one
+                continue
+            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values[5:], strict=True)}
+            records.append(
+                ArticleRecord(
+                    article=values[0],
+                    title=values[1],
+                    url=values[2],
+                    counts=counts,
+                    first_reaction_at=values[3],
+                    last_reaction_at=values[4],
+                )
+            )
+        return records
+
+    def article_record(
+        self, site: str, article: str, reaction_keys: Sequence[str]
+    ) -> ArticleRecord | None:
+        """Return one article's metadata and counts, or None if nobody reacted to it."""
+        records = self.article_records(site, [article_hash(article)], reaction_keys)
+        return records[0] if records else None
+
+    def index_page(self, site: str, sort: str, start: int, count: int) -> list[tuple[str, float]]:
+        """Return (article hash, score) pairs of a site index, highest score first."""
+        pairs: list[Any] = self.client.zrevrange(
+            self._index_key(site, sort), start, start + count - 1, withscores=True
+        )
+        return [(str(m), float(s)) for m, s in pairs]
+
+    def index_rank(self, site: str, sort: str, ah: str) -> tuple[int, float] | None:
+        """Return an article's rank (highest first) and score in a site index."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrevrank(self._index_key(site, sort), ah)
+        pipe.zscore(self._index_key(site, sort), ah)
+        rank, score = pipe.execute()
+        return None if rank is None else (int(rank), float(score))
+
+    def index_below(
+        self, site: str, sort: str, score: float, count: int, offset: int = 0
+    ) -> list[tuple[str, float]]:
+        """Return index entries with a score of at most ``score``, highest first."""
+        pairs: list[Any] = self.client.zrevrangebyscore(
+            self._index_key(site, sort), score, "-inf", start=offset, num=count, withscores=True
+        )
+        return [(str(m), float(s)) for m, s in pairs]
+
+    def iter_article_hashes(self, site: str, batch: int = 1000) -> Iterator[list[str]]:
+        """Yield every article hash of a site in batches, without holding them all."""
+        start = 0
+        while True:
+            page = self.client.zrange(self._site_key(site, "total"), start, start + batch - 1)
+            if not page:
+                return
+            yield [str(m) for m in page]
+            start += batch
+
+    # -- sites ------------------------------------------------------------------------
+
+    def _site_record_key(self, site: str) -> str:
+        return f"{PREFIX}:{SITES_TAG}:site:{site}"
+
+    def _sites_key(self) -> str:
+        return f"{PREFIX}:{SITES_TAG}:all"
+
+    def load_site(self, site: str) -> dict[str, Any] | None:
+        """Return a site's stored settings, or None."""
+        raw = self.client.get(self._site_record_key(site))
+        return json.loads(raw) if raw else None
+
+    def load_sites(self) -> list[dict[str, Any]]:
+        """Return every site's stored settings, by id."""
+        ids = sorted(str(s) for s in self.client.smembers(self._sites_key()))
+        if not ids:
+            return []
+        raws = self.client.mget([self._site_record_key(s) for s in ids])
+        return [json.loads(raw) for raw in raws if raw]
+
+    def create_site(self, site: str, record: dict[str, Any]) -> bool:
+        """Store a new site; return False if the id is taken."""
+        if not self.client.set(self._site_record_key(site), json.dumps(record), nx=True):
+            return False
+        self.client.sadd(self._sites_key(), site)
+        return True
+
+    def save_site(self, site: str, record: dict[str, Any]) -> None:
+        """Replace a site's stored settings."""
+        self.client.set(self._site_record_key(site), json.dumps(record))
+
+    def delete_site(self, site: str, reaction_keys: Sequence[str]) -> None:
+        """Delete a site with every key of its articles."""
+        for hashes in self._drain_article_hashes(site):
+            pipe = self.client.pipeline(transaction=False)
+            for ah in hashes:
+                for key in self._article_keys(site, ah):
+                    pipe.delete(key)
+            pipe.execute()
+        pipe = self.client.pipeline(transaction=False)
+        for name in ("total", "recent", "counts", "days"):
+            pipe.delete(self._site_key(site, name))
+        for key in reaction_keys:
+            pipe.delete(self._index_key(site, key))
+        pipe.execute()
+        self.client.delete(self._site_record_key(site))
+        self.client.srem(self._sites_key(), site)
+
+    def _drain_article_hashes(self, site: str, batch: int = 1000) -> Iterable[list[str]]:
+        # Read from the start each time: the caller deletes what it was given.
+        key = self._site_key(site, "total")
+        while True:
+            page = [str(m) for m in self.client.zrange(key, 0, batch - 1)]
+            if not page:
+                return
+            yield page
+            self.client.zrem(key, *page)
+
+
+__all__ = [
+    "STORAGE_ERRORS",
+    "ArticleRecord",
+    "Store",
+    "Tally",
+    "article_hash",
+    "connect",
+    "reader_digest",
+]
