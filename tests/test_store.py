@@ -1,0 +1,150 @@
+"""The store against a real Redis: counts, switches, withdrawals, history and indexes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from widget.sites import DEFAULT_REACTIONS
+from widget.store import Store, day_of
+
+KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
+READER_A = "reader-aaaaaaaaaaaa"
+READER_B = "reader-bbbbbbbbbbbb"
+
+
+def zeros(**counts: int) -> dict[str, int]:
+    """Return a full counts dict with the given non-zero counts."""
+    return {key: counts.get(key, 0) for key in KEYS}
+
+
+def react(store: Store, reader: str, reaction: str | None, article: str = "a1", **kw: Any) -> Any:
+    return store.set_reaction("demo", article, reader, reaction, KEYS, **kw)
+
+
+@pytest.mark.parametrize("reaction", KEYS)
+def test_each_reaction_counts_once(store: Store, reaction: str) -> None:
+    tally = react(store, READER_A, reaction)
+    assert tally.counts == zeros(**{reaction: 1})
+    assert tally.mine == reaction
+    assert react(store, READER_A, reaction).counts == zeros(**{reaction: 1})  # a repeat
+
+
+def test_switch_moves_exactly_one_count(store: Store) -> None:
+    react(store, READER_A, "love")
+    react(store, READER_B, "love")
+    assert react(store, READER_A, "hated").counts == zeros(love=1, hated=1)
+
+
+def test_withdraw_takes_the_count_back_and_never_below_zero(store: Store) -> None:
+    react(store, READER_A, "like")
+    assert react(store, READER_A, None).counts == zeros()
+    assert react(store, READER_A, None).counts == zeros()  # withdrawing twice
+    assert react(store, READER_B, None).counts == zeros()  # a reader who never reacted
+
+
+def test_many_readers(store: Store) -> None:
+    for i in range(40):
+        react(store, f"reader-{i:016d}", KEYS[i % 5])
+    assert store.get_tallies("demo", ["a1"], KEYS)["a1"].counts == zeros(
+        love=8, like=8, want=8, had=8, hated=8
+    )
+
+
+def test_batch_read_is_one_round_trip_for_many_articles(store: Store) -> None:
+    react(store, READER_A, "want", article="x")
+    react(store, READER_A, "had", article="y")
+    articles = ["x", "y", *(f"none-{i}" for i in range(98))]
+    tallies = store.get_tallies("demo", articles, KEYS, READER_A)
+    assert list(tallies) == articles
+    assert tallies["x"].counts == zeros(want=1) and tallies["x"].mine == "want"
+    assert tallies["y"].mine == "had"
+    assert tallies["none-5"].counts == zeros() and tallies["none-5"].mine is None
+
+
+def test_sites_are_separate(store: Store) -> None:
+    store.set_reaction("one", "a1", READER_A, "love", KEYS)
+    assert store.get_tallies("two", ["a1"], KEYS)["a1"].total == 0
+
+
+def test_article_ids_with_braces_and_unicode_stay_separate(store: Store) -> None:
+    ids = ["{a}", "{a}}", "a", "ü/{x}/ß", "x" * 512]
+    for i, article in enumerate(ids):
+        for n in range(i + 1):
+            react(store, f"reader-{n:016d}", "love", article=article)
+    tallies = store.get_tallies("demo", ids, KEYS)
+    assert [tallies[a].counts["love"] for a in ids] == [1, 2, 3, 4, 5]
+
+
+def test_history_sums_to_counts_over_days(store: Store) -> None:
+    day = 86400
+    start = time.time() - 3 * day
+    react(store, READER_A, "love", now=start)
+    react(store, READER_B, "love", now=start + day)
+    react(store, READER_A, "hated", now=start + 2 * day)  # switch on a later day
+    react(store, READER_B, None, now=start + 3 * day)
+    days = [day_of(start + i * day) for i in range(4)]
+    history = store.article_days("demo", "a1", days, KEYS)
+    assert [history[d]["love"] for d in days] == [1, 1, -1, -1]
+    assert [history[d]["hated"] for d in days] == [0, 0, 1, 0]
+    summed = {k: sum(history[d][k] for d in days) for k in KEYS}
+    assert summed == store.get_tallies("demo", ["a1"], KEYS)["a1"].counts == zeros(hated=1)
+
+
+def test_site_indexes_follow_the_counts(store: Store) -> None:
+    react(store, READER_A, "love", article="popular")
+    react(store, READER_B, "love", article="popular")
+    react(store, READER_A, "hated", article="quiet")
+    react(store, READER_A, "like", article="quiet")  # switch
+    by_total = [score for _, score in store.index_page("demo", "total", 0, 10)]
+    assert by_total == [2.0, 1.0]
+    assert [s for _, s in store.index_page("demo", "love", 0, 10)] == [2.0, 0.0]
+    assert [s for _, s in store.index_page("demo", "hated", 0, 10)] == [0.0, 0.0]
+    assert store.site_counts("demo", KEYS) == zeros(love=2, like=1)
+    assert store.article_count("demo") == 2
+
+
+def test_metadata_is_kept(store: Store) -> None:
+    react(store, READER_A, "love", title="Hello", url="https://example.com/a1")
+    record = store.article_record("demo", "a1", KEYS)
+    assert record is not None
+    assert (record.article, record.title, record.url) == ("a1", "Hello", "https://example.com/a1")
+    assert record.first_reaction_at and record.first_reaction_at.endswith("Z")
+    react(store, READER_B, "like", title="Hello, edited")
+    record = store.article_record("demo", "a1", KEYS)
+    assert record is not None and record.title == "Hello, edited"
+    assert record.counts == zeros(love=1, like=1)
+
+
+def test_reset_removes_counts_readers_history_and_index_entries(store: Store) -> None:
+    react(store, READER_A, "love")
+    react(store, READER_B, "want", article="other")
+    assert store.reset_article("demo", "a1", KEYS) is True
+    assert (
+        store.get_tallies("demo", ["a1"], KEYS, READER_A)["a1"]
+        == store.get_tallies("demo", ["never"], KEYS, READER_A)["never"]
+    )
+    assert store.article_record("demo", "a1", KEYS) is None
+    assert store.site_counts("demo", KEYS) == zeros(want=1)
+    assert store.article_count("demo") == 1
+    # The reader may react again after a reset, and counts once.
+    assert react(store, READER_A, "love").counts == zeros(love=1)
+    assert store.reset_article("demo", "never-reacted", KEYS) is False
+
+
+def test_scripts_reload_after_script_flush(store: Store) -> None:
+    react(store, READER_A, "love")
+    store.client.script_flush()
+    assert react(store, READER_B, "love").counts == zeros(love=2)
+    store.client.script_flush()
+    assert store.reset_article("demo", "a1", KEYS) is True
+
+
+def test_no_raw_reader_token_is_stored(store: Store) -> None:
+    react(store, READER_A, "love")
+    for key in store.client.scan_iter("*"):
+        if store.client.type(key) == "hash":
+            flat = " ".join(f"{k}={v}" for k, v in store.client.hgetall(key).items())
+            assert READER_A not in flat
