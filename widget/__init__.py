@@ -62,5 +62,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reader_api.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(demo.bp)
+    from . import publisher_api
+
+    app.register_blueprint(publisher_api.bp)
     cli.register(app)
     return app

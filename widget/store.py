@@ -133,6 +133,7 @@ class Store:
         self.client = client
         self._set_reaction = self._script("set_reaction.lua")
         self._reset_article = self._script("reset_article.lua")
+        self._index_after = self._script("index_after.lua")
 
     def _script(self, name: str) -> Script:
         source = resources.files("widget").joinpath("lua", name).read_text("utf-8")
@@ -349,6 +350,31 @@ class Store:
             self._index_key(site, sort), score, "-inf", start=offset, num=count, withscores=True
         )
         return [(str(m), float(s)) for m, s in pairs]
+
+    def index_after(
+        self, site: str, sort: str, score: float, member: str, count: int
+    ) -> list[tuple[str, float]]:
+        """Return the index entries right after (score, member), highest score first."""
+        pairs = self._index_after(
+            keys=[self._index_key(site, sort)], args=[repr(float(score)), member, count]
+        )
+        it = iter(pairs)
+        return [(str(m), float(s)) for m, s in zip(it, it, strict=True)]
+
+    def scan_article_hashes(self, site: str, batch: int = 500) -> Iterator[list[str]]:
+        """Yield every article hash of a site in batches, in no order (ZSCAN).
+
+        Unlike paging by rank, an article whose score changes meanwhile is still seen;
+        one may come twice only if the index is resized during the scan.
+        """
+        key = self._site_key(site, "total")
+        cursor = 0
+        while True:
+            cursor, pairs = self.client.zscan(key, cursor, count=batch)
+            if pairs:
+                yield [str(m) for m, _ in pairs]
+            if not cursor:
+                return
 
     def iter_article_hashes(self, site: str, batch: int = 1000) -> Iterator[list[str]]:
         """Yield every article hash of a site in batches, without holding them all."""

@@ -1,0 +1,228 @@
+"""A site's tallies as publishers read them, shared by the publisher API and the dashboard.
+
+Article pages use a keyset cursor: the (score, article hash) of the last entry shown, so
+the next page starts right after it however many reactions arrive meanwhile (see
+``widget/lua/index_after.lua``). Offsets would skip or repeat articles as others move.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from .sites import Site
+from .store import ArticleRecord, Store, article_hash
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+DEFAULT_DAYS = 30
+MAX_DAYS = 365
+TOP_COUNT = 5
+# A search reads the index in batches until the page is full; this bounds one request's
+# work on a big site. A page may then hold fewer matches than asked, with a next_cursor.
+SEARCH_BATCH = 500
+SEARCH_MAX_SCANNED = 20_000
+EXPORT_BATCH = 500
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CursorError(ValueError):
+    """A cursor that this service did not make, or made for another sort."""
+
+
+def sorts(site: Site) -> tuple[str, ...]:
+    """Return every order a site's articles can be listed in: each one is an index."""
+    return ("total", "recent", *site.reaction_keys)
+
+
+def encode_cursor(sort: str, score: float, member: str) -> str:
+    """Return the opaque cursor for the entry (score, member) of an index."""
+    raw = json.dumps([sort, score, member], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[float, str]:
+    """Return (score, member) of a cursor made for this sort, else raise CursorError."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        made_for, score, member = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        raise CursorError("the cursor is not one this service made") from None
+    if made_for != sort:
+        raise CursorError(f"the cursor was made for sort={made_for!r}, not sort={sort!r}")
+    if not isinstance(score, int | float) or isinstance(score, bool):
+        raise CursorError("the cursor is not one this service made")
+    if not isinstance(member, str) or not 0 < len(member) <= 64:
+        raise CursorError("the cursor is not one this service made")
+    return float(score), member
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a site's article list."""
+
+    articles: list[ArticleRecord]
+    next_cursor: str | None
+
+
+def _matches(record: ArticleRecord, needle: str) -> bool:
+    return needle in record.article.casefold() or needle in (record.title or "").casefold()
+
+
+def list_articles(
+    store: Store,
+    site: Site,
+    sort: str = "total",
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    q: str | None = None,
+) -> Page:
+    """Return one page of the site's articles in an index's order, optionally searched."""
+    score, member = decode_cursor(cursor, sort) if cursor else (float("inf"), "")
+    needle = q.casefold() if q else None
+    found: list[ArticleRecord] = []
+    scanned = 0
+    while True:
+        batch = limit + 1 if needle is None else SEARCH_BATCH
+        if member:
+            entries = store.index_after(site.id, sort, score, member, batch)
+        else:
+            entries = store.index_page(site.id, sort, 0, batch)
+        records = store.article_records(site.id, [m for m, _ in entries], site.reaction_keys)
+        # Match by hash: an article reset since the index read has no record.
+        by_hash = {article_hash(r.article): r for r in records}
+        for ah, entry_score in entries:
+            record = by_hash.get(ah)
+            if record is not None and (needle is None or _matches(record, needle)):
+                if len(found) == limit:
+                    return Page(found, encode_cursor(sort, score, member))
+                found.append(record)
+            score, member = entry_score, ah
+        scanned += len(entries)
+        if len(entries) < batch:
+            return Page(found, None)
+        if needle is not None and scanned >= SEARCH_MAX_SCANNED:
+            return Page(found, encode_cursor(sort, score, member))
+
+
+def day_range(days: int, today: date | None = None) -> list[date]:
+    """Return the last ``days`` UTC days, oldest first, today last."""
+    today = today or datetime.now(UTC).date()
+    return [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+
+
+def _days_json(series: dict[str, dict[str, int]], days: Sequence[date]) -> list[dict[str, Any]]:
+    return [{"date": day.isoformat(), "counts": series[day.strftime("%Y%m%d")]} for day in days]
+
+
+def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any]:
+    """Return the site's totals, its per-day net changes and its top articles per reaction."""
+    keys = site.reaction_keys
+    counts = store.site_counts(site.id, keys)
+    span = day_range(days)
+    series = store.site_days(site.id, [d.strftime("%Y%m%d") for d in span], keys)
+    top: dict[str, list[dict[str, Any]]] = {}
+    for key in keys:
+        entries = [(m, s) for m, s in store.index_page(site.id, key, 0, TOP_COUNT) if s > 0]
+        records = store.article_records(site.id, [m for m, _ in entries], keys)
+        top[key] = [
+            {"article": r.article, "title": r.title, "count": r.counts[key]} for r in records
+        ]
+    return {
+        "site": site.id,
+        "articles": store.article_count(site.id),
+        "counts": counts,
+        "total": sum(counts.values()),
+        "days": _days_json(series, span),
+        "top": top,
+    }
+
+
+def history(store: Store, site: Site, article: str, days: int = DEFAULT_DAYS) -> dict[str, Any]:
+    """Return an article's net change of each count on each day of the range."""
+    span = day_range(days)
+    series = store.article_days(
+        site.id, article, [d.strftime("%Y%m%d") for d in span], site.reaction_keys
+    )
+    return {"article": article, "days": _days_json(series, span)}
+
+
+def record_json(record: ArticleRecord) -> dict[str, Any]:
+    """Return an article as the publisher API lists it."""
+    return {
+        "article": record.article,
+        "title": record.title,
+        "url": record.url,
+        "counts": record.counts,
+        "total": record.total,
+        "first_reaction_at": record.first_reaction_at,
+        "last_reaction_at": record.last_reaction_at,
+    }
+
+
+def _export_batches(store: Store, site: Site) -> Iterator[list[ArticleRecord]]:
+    for hashes in store.scan_article_hashes(site.id, EXPORT_BATCH):
+        yield store.article_records(site.id, hashes, site.reaction_keys)
+
+
+def csv_header(site: Site) -> list[str]:
+    """Return the export's CSV header: the site's reaction keys between the fixed columns."""
+    return [
+        "article",
+        "title",
+        "url",
+        *site.reaction_keys,
+        "total",
+        "first_reaction_at",
+        "last_reaction_at",
+    ]
+
+
+def _cell(value: str | None) -> str:
+    # A spreadsheet runs a cell that starts like a formula; readers wrote these texts.
+    text = value or ""
+    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
+
+
+def export_csv(store: Store, site: Site) -> Iterator[str]:
+    """Yield the CSV export in chunks, one batch of articles at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(csv_header(site))
+    for records in _export_batches(store, site):
+        for r in records:
+            writer.writerow(
+                [
+                    _cell(r.article),
+                    _cell(r.title),
+                    _cell(r.url),
+                    *(r.counts[k] for k in site.reaction_keys),
+                    r.total,
+                    r.first_reaction_at or "",
+                    r.last_reaction_at or "",
+                ]
+            )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def export_json(store: Store, site: Site) -> Iterator[str]:
+    """Yield the JSON export (an array of article objects) in chunks."""
+    yield "["
+    first = True
+    for records in _export_batches(store, site):
+        if not records:
+            continue
+        chunk = ",\n".join(json.dumps(record_json(r), ensure_ascii=False) for r in records)
+        yield ("\n" if first else ",\n") + chunk
+        first = False
+    yield "\n]\n"
