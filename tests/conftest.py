@@ -61,9 +61,11 @@ def app_config(redis_server: RedisServer, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(redis_server: RedisServer, redis_client: redis.Redis) -> Any:
+def app(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[Any]:
     """Return the app on the test Redis, emptied, with rate limits off."""
-    return create_app(app_config(redis_server))
+    app = create_app(app_config(redis_server))
+    yield app
+    app.extensions["reactions.store"].client.close()
 
 
 @pytest.fixture
@@ -131,14 +133,15 @@ def start_gunicorn(
         **env_overrides,
     }
     log = log_dir / f"gunicorn-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-         "widget:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    with log.open("wb") as log_file:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "widget:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

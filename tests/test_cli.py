@@ -92,8 +92,8 @@ def test_delete_removes_the_site_and_its_data(runner: Any, client: Any, redis_cl
     runner.invoke(args=["sites", "create", "demo"])
     runner.invoke(args=["sites", "create", "keep"])
     for site in ("demo", "keep"):
-        client.post(f"/v1/sites/{site}/reactions",
-                    json={"article": "a", "reader": "reader-0000000000001", "reaction": "love"})  # fmt: skip
+        reaction = {"article": "a", "reader": "reader-0000000000001", "reaction": "love"}
+        client.post(f"/v1/sites/{site}/reactions", json=reaction)
     result = runner.invoke(args=["sites", "delete", "demo"])
     assert result.exit_code == 0, result.output
     assert client.get("/v1/sites/demo/reactions?article=a").status_code == 404

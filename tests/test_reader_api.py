@@ -306,6 +306,7 @@ def test_storage_outage_is_a_json_503(app: Any, site: str) -> None:
 
     broken = create_app({**app.config, "REDIS_URL": "redis://127.0.0.1:1/0"})
     res = broken.test_client().get(f"{URL}?article=a1")
+    broken.extensions["reactions.store"].client.close()
     assert res.status_code == 503
     assert res.get_json()["error"]["code"] == "storage_unavailable"
     assert int(res.headers["Retry-After"]) > 0

@@ -124,7 +124,7 @@ def _read_json_body() -> dict[str, Any]:
             "send the body as application/json or text/plain (the same JSON)",
         )
     request.max_content_length = MAX_BODY_BYTES
-    raw = request.get_data(cache=False)
+    raw = request.get_data()
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):

@@ -1,0 +1,85 @@
+"""Racing requests through real gunicorn workers cannot break a count."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+
+from tests.conftest import LiveServer
+
+KEYS = ("love", "like", "want", "had", "hated")
+ARTICLES = ("race-1", "race-2", "race-3")
+CHOICES = (*KEYS, None)
+
+
+def test_concurrent_posts_match_a_model_exactly(
+    live_server: LiveServer, make_site: Callable[..., str]
+) -> None:
+    make_site("race")
+    url = f"{live_server.url}/v1/sites/race/reactions"
+    rng = random.Random(20261125)
+    # Each worker thread owns its readers, so each reader's requests are in order and its
+    # final reaction is known; the threads race each other on the same articles.
+    plans = []
+    for thread in range(8):
+        steps = []
+        for _ in range(60):
+            reader = f"reader-t{thread}-{rng.randrange(6):010d}"
+            steps.append((reader, rng.choice(ARTICLES), rng.choice(CHOICES)))
+        plans.append(steps)
+
+    def run(steps: list[tuple[str, str, str | None]]) -> list[int]:
+        statuses = []
+        with requests.Session() as session:
+            for reader, article, reaction in steps:
+                body = {"article": article, "reader": reader, "reaction": reaction}
+                statuses.append(session.post(url, json=body, timeout=10).status_code)
+        return statuses
+
+    with ThreadPoolExecutor(len(plans)) as pool:
+        results = list(pool.map(run, plans))
+    assert all(status == 200 for statuses in results for status in statuses)
+
+    final: dict[tuple[str, str], str | None] = {}
+    for steps in plans:
+        for reader, article, reaction in steps:
+            final[(reader, article)] = reaction
+    expected = {a: Counter() for a in ARTICLES}  # type: dict[str, Counter[str]]
+    for (_, article), reaction in final.items():
+        if reaction:
+            expected[article][reaction] += 1
+
+    answer = requests.get(url, params={"article": list(ARTICLES)}, timeout=10).json()
+    for article in ARTICLES:
+        counts = answer["articles"][article]["counts"]
+        assert counts == {k: expected[article][k] for k in KEYS}, article
+        assert answer["articles"][article]["total"] == sum(expected[article].values())
+
+
+def test_one_reader_hammered_from_many_threads_counts_once(
+    live_server: LiveServer, make_site: Callable[..., str]
+) -> None:
+    make_site("race")
+    url = f"{live_server.url}/v1/sites/race/reactions"
+    reader = "reader-hammered-000001"
+    rng = random.Random(7)
+    bodies = [
+        {"article": "hot", "reader": reader, "reaction": rng.choice(CHOICES)} for _ in range(200)
+    ]
+
+    def send(body: dict[str, Any]) -> int:
+        return requests.post(url, json=body, timeout=10).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(send, bodies)) == {200}
+    answer = requests.get(url, params={"article": "hot", "reader": reader}, timeout=10).json()
+    article = answer["articles"]["hot"]
+    mine = article["mine"]
+    # Whatever order the requests ran in, the one reader counts at most once, for `mine`.
+    assert article["counts"] == {k: int(k == mine) for k in KEYS}
+    assert article["total"] == (1 if mine else 0)
