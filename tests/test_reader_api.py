@@ -197,6 +197,7 @@ BAD_POSTS: list[tuple[str, Any, int, str]] = [
     ("json string", '"love"', 400, "bad_request"),
     ("not utf-8", b"\xff\xfe{}", 400, "bad_request"),
     ("empty body", "", 400, "bad_request"),
+    ("nested too deep", "[" * 4000, 400, "bad_request"),
     ("unknown field", body(extra=1), 400, "bad_request"),
     ("missing article", {"reader": READER, "reaction": "love"}, 400, "bad_request"),
     ("missing reader", {"article": "a1", "reaction": "love"}, 400, "bad_request"),

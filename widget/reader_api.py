@@ -127,7 +127,7 @@ def _read_json_body() -> dict[str, Any]:
     raw = request.get_data()
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
         raise bad_request("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")
