@@ -5,6 +5,16 @@ Every value can be overridden by the environment variable named beside it.
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Metrics of every worker, summed by /metrics: prometheus_client reads this variable when
+# it is first imported (in each worker, after this file ran), so it is set here. A folder
+# of its own by default; one given by the environment is emptied at start (on_starting).
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="reactions-metrics-")
 
 # Where to listen. Behind a reverse proxy or in a container, 0.0.0.0:8000.
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -31,7 +41,9 @@ limit_request_field_size = 8190
 
 # The access log leaves out the client address and the query string (which can hold a
 # reader token): method, path, status, bytes, seconds, request id.
-accesslog = os.environ.get("ACCESS_LOG", "-") or None
+# The app writes its own line per request (widget/logs.py, LOG_FORMAT text or json), so
+# gunicorn's access log is off unless ACCESS_LOG names a file (or "-").
+accesslog = os.environ.get("ACCESS_LOG") or None
 access_log_format = "%(m)s %(U)s %(s)s %(B)s %(L)ss id=%({x-request-id}o)s"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
@@ -46,3 +58,21 @@ def on_starting(server):  # type: ignore[no-untyped-def]
             "'import secrets; print(secrets.token_hex(32))') and keep it the same across "
             "restarts"
         )
+    # Counters of a previous run would be added to this one's.
+    metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):  # only prometheus_client's files
+        stale.unlink()
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Drop a dead worker's live gauges; its counters stay in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # type: ignore[no-untyped-def]
+    """Remove the metrics folder made for this run."""
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errors
+from . import config, errors, logs, metrics
 from .context import SITES, STORE
 from .sites import SiteRegistry
 from .store import Store, connect
@@ -56,6 +56,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[SITES] = SiteRegistry(store, cache_seconds=app.config["SITE_CACHE_SECONDS"])
 
     errors.register(app)
+    logs.init_app(app)
+    metrics.init_app(app)
 
     from . import cli, demo, ops, reader_api
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from . import metrics
 from .store import STORAGE_ERRORS
 
 # The default code for each status, where a view did not name a more precise one.
@@ -83,6 +84,7 @@ def register(app: Flask) -> None:
         @app.errorhandler(storage_error)
         def storage_unavailable(exc: Exception) -> Response:
             app.logger.warning("storage unavailable: %s", exc)
+            metrics.storage_error()
             return error_response(
                 503,
                 "storage_unavailable",

@@ -1,4 +1,4 @@
-"""Operations endpoints: liveness, readiness and the OpenAPI document."""
+"""Operations endpoints: liveness, readiness, metrics and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from . import metrics
 from .context import get_store
 from .errors import STORAGE_RETRY_AFTER, error_response
 from .store import STORAGE_ERRORS
@@ -37,6 +38,7 @@ def readyz() -> Response:
     try:
         get_store().ping()
     except STORAGE_ERRORS:
+        metrics.storage_error()
         return error_response(
             503,
             "storage_unavailable",
@@ -46,6 +48,12 @@ def readyz() -> Response:
     response = jsonify({"status": "ok"})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/metrics")
+def metrics_page() -> Response:
+    """Return the service's metrics in the Prometheus text format, over every worker."""
+    return metrics.render()
 
 
 @bp.get("/v1/openapi.json")

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from . import metrics
 from .context import get_store, require_site
 from .errors import ApiError
 from .sites import Site
@@ -166,6 +167,7 @@ def set_reaction(site_id: str) -> Response:
     tally = get_store().set_reaction(
         site.id, article, reader, reaction, site.reaction_keys, title=title, url=url
     )
+    metrics.reaction_set(reaction or "withdraw")
     response = jsonify({"article": article, **_tally_json(tally, with_mine=True)})
     response.headers["Cache-Control"] = "no-store"
     return response

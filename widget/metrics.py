@@ -1,0 +1,108 @@
+"""Prometheus metrics, correct across several gunicorn workers.
+
+Each gunicorn worker is its own process with its own counters. With
+``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn.conf.py sets it to a fresh folder when the
+environment does not), prometheus_client keeps every worker's values in files there and
+``/metrics`` sums them, so any worker answers with the whole service's figures. Without
+it (the Flask test client, one process) the values live in this process.
+
+Labels are bounded: the Flask endpoint name (never the raw path, which a client can make
+up), the status code, and the reaction keys of the sites.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, Response, g, request, request_started
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import multiprocess as prometheus_multiprocess
+from prometheus_client.exposition import choose_encoder
+
+REQUESTS = Counter(
+    "reactions_http_requests",
+    "HTTP requests answered, by Flask endpoint, method and status.",
+    ["endpoint", "method", "status"],
+)
+LATENCY = Histogram(
+    "reactions_http_request_duration_seconds",
+    "Time from the start of the request to its answer, by Flask endpoint.",
+    ["endpoint"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+REACTIONS_SET = Counter(
+    "reactions_set",
+    "Reactions set by readers, by reaction (withdraw: a reaction taken back).",
+    ["reaction"],
+)
+STORAGE_ERRORS = Counter(
+    "reactions_storage_errors",
+    "Requests that could not reach Redis (answered 503 storage_unavailable).",
+)
+RATE_LIMITED = Counter(
+    "reactions_rate_limited",
+    "Requests refused by a rate limit (429), by Flask endpoint.",
+    ["endpoint"],
+)
+
+# Requests that matched no route (404, and 405 on a known path) share one label value.
+UNMATCHED = "unmatched"
+
+
+def endpoint_label() -> str:
+    """Return the metrics label of the current request: its Flask endpoint name."""
+    rule = request.url_rule
+    return rule.endpoint if rule is not None else UNMATCHED
+
+
+def reaction_set(reaction: str) -> None:
+    """Count one reaction set by a reader (``withdraw`` for a withdrawal)."""
+    REACTIONS_SET.labels(reaction).inc()
+
+
+def storage_error() -> None:
+    """Count one request that failed because Redis did not answer."""
+    STORAGE_ERRORS.inc()
+
+
+def multiprocess_dir() -> str | None:
+    """Return the folder of the workers' metric files, or None in single-process mode."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def render() -> Response:
+    """Return every metric in the Prometheus text format, summed over the workers."""
+    registry = REGISTRY
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    # The format the scraper asks for: Prometheus text (0.0.4) by default, or OpenMetrics.
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    response = Response(encode(registry), content_type=content_type)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _start_clock(sender: Flask, **_: object) -> None:
+    # request_started fires before every before_request hook, so a request refused by
+    # one of them (a rate limit) is timed too.
+    g.metrics_started = time.perf_counter()
+
+
+def _observe(response: Response) -> Response:
+    endpoint = endpoint_label()
+    status = response.status_code
+    REQUESTS.labels(endpoint, request.method, str(status)).inc()
+    started = g.get("metrics_started")
+    if started is not None:
+        LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+    if status == 429:
+        RATE_LIMITED.labels(endpoint).inc()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Count and time every request of the app."""
+    request_started.connect(_start_clock, app)
+    app.after_request(_observe)
