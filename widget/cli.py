@@ -13,6 +13,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .context import get_sites
+from .demo_data import demo_data_command
 from .sites import Site, SiteError
 from .store import STORAGE_ERRORS
 
@@ -123,3 +124,4 @@ def delete(site_id: str, yes: bool) -> None:
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
     app.cli.add_command(sites_cli)
+    app.cli.add_command(demo_data_command)

@@ -73,6 +73,13 @@ SETTINGS: tuple[Setting, ...] = (
         "production (gunicorn refuses to start without it); the run command makes one.",
     ),
     Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        _bool,
+        "`1`: the dashboard's session cookie is sent over https only. Set it to `1` behind "
+        "https; `0` lets the dashboard work on a plain-http local run.",
+    ),
+    Setting(
         "TRUSTED_PROXIES",
         0,
         _non_negative_int,

@@ -1,0 +1,56 @@
+"""The dashboard's session: which site is signed in, with which key, and its CSRF token."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import session
+
+from ..auth import session_matches
+from ..context import get_sites
+from ..sites import Site, key_digest
+
+
+def csrf_token() -> str:
+    """Return the session's CSRF token, making one if it has none."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_ok(sent: str | None) -> bool:
+    """Return whether a form's CSRF token is the session's, compared in constant time."""
+    token = session.get("csrf")
+    return isinstance(token, str) and isinstance(sent, str) and hmac.compare_digest(sent, token)
+
+
+def sign_in(site_id: str, api_key: str) -> Site | None:
+    """Start a session for the site if the key is its key; return the site or None."""
+    site = get_sites().get(site_id.strip().lower())
+    if site is None or not site.check_key(api_key.strip()):
+        return None
+    session.clear()  # a fresh session (and CSRF token) for every sign-in
+    session["site"] = site.id
+    session["kd"] = key_digest(api_key.strip())
+    csrf_token()
+    return site
+
+
+def signed_in_site() -> Site | None:
+    """Return the session's site while its key is still the site's key, else None."""
+    site_id, digest = session.get("site"), session.get("kd")
+    if not isinstance(site_id, str) or not isinstance(digest, str):
+        return None
+    site = get_sites().get(site_id)
+    if site is None or not session_matches(site, digest):
+        session.pop("site", None)
+        session.pop("kd", None)
+        return None
+    return site
+
+
+def sign_out() -> None:
+    """End the session."""
+    session.clear()

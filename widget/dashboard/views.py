@@ -1,0 +1,195 @@
+"""The dashboard's pages: sign-in, overview, article table, article page, export, reset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ..context import get_store
+from ..publisher_api import export_response
+from ..sites import Site
+from ..store import ArticleRecord
+from ..tallies import CursorError, history, list_articles, sorts, summary
+from ..validation import MAX_ARTICLE_BYTES
+from . import bp, charts
+from .session import csrf_ok, csrf_token, sign_in, sign_out, signed_in_site
+
+PAGE_SIZE = 25
+DAY_CHOICES = (30, 90, 365)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def http_url(url: str | None) -> str | None:
+    """Return the URL if it is http(s) (safe to link to), else None."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in {"http", "https"} else None
+
+
+@bp.context_processor
+def template_helpers() -> dict[str, Any]:
+    """Give every dashboard template its helpers and the signed-in site."""
+    return {
+        "csrf_token": csrf_token,
+        "http_url": http_url,
+        "charts": charts,
+        "site": g.get("site"),
+    }
+
+
+def signed_in(view: F) -> F:
+    """Send a visitor without a valid session to the sign-in form."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        site = signed_in_site()
+        if site is None:
+            return redirect(url_for("dashboard.index"))
+        g.site = site
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def _days_param() -> int:
+    raw = request.args.get("days", "30")
+    return int(raw) if raw in {str(d) for d in DAY_CHOICES} else 30
+
+
+def _article_param() -> str | None:
+    article = request.args.get("article") or request.form.get("article")
+    if not article or len(article.encode("utf-8", "surrogatepass")) > MAX_ARTICLE_BYTES:
+        return None
+    return article
+
+
+def _record(site: Site, article_id: str | None) -> ArticleRecord | None:
+    if not article_id:
+        return None
+    return get_store().article_record(site.id, article_id, site.reaction_keys)
+
+
+@bp.get("/")
+def index() -> str | Response:
+    """Show the overview when signed in, else the sign-in form."""
+    site = signed_in_site()
+    if site is None:
+        return render_template("dashboard/signin.html")
+    g.site = site
+    days = _days_param()
+    data = summary(get_store(), site, days)
+    return render_template(
+        "dashboard/overview.html",
+        data=data,
+        days=days,
+        day_choices=DAY_CHOICES,
+        biggest=max(data["counts"].values(), default=0),
+    )
+
+
+@bp.post("/sign-in")
+def do_sign_in() -> Any:
+    """Sign in with a site id and its API key."""
+    if not csrf_ok(request.form.get("csrf")):
+        flash("The form had expired. Please sign in again.", "error")
+        return redirect(url_for("dashboard.index"))
+    site_id = request.form.get("site", "")
+    if sign_in(site_id, request.form.get("key", "")) is None:
+        flash("That site id and API key do not match.", "error")
+        return render_template("dashboard/signin.html", site_id=site_id), 401
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.post("/sign-out")
+def do_sign_out() -> ResponseReturnValue:
+    """Sign out (the form's CSRF token stops other sites signing a user out)."""
+    if csrf_ok(request.form.get("csrf")):
+        sign_out()
+        flash("You are signed out.", "info")
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.get("/articles")
+@signed_in
+def articles() -> str:
+    """List the site's articles, sorted by an index, searched, a page at a time."""
+    site: Site = g.site
+    sort = request.args.get("sort", "total")
+    if sort not in sorts(site):
+        sort = "total"
+    q = (request.args.get("q") or "").strip()[:300]
+    cursor = request.args.get("cursor") or None
+    try:
+        page = list_articles(get_store(), site, sort, PAGE_SIZE, cursor, q or None)
+    except CursorError:
+        flash("That page link was out of date, so this is the first page.", "info")
+        page = list_articles(get_store(), site, sort, PAGE_SIZE, None, q or None)
+        cursor = None
+    return render_template(
+        "dashboard/articles.html", page=page, sort=sort, q=q, first_page=cursor is None
+    )
+
+
+@bp.get("/article")
+@signed_in
+def article() -> tuple[str, int] | str:
+    """Show one article: its counts and a chart of its history."""
+    site: Site = g.site
+    article_id = _article_param()
+    record = _record(site, article_id)
+    if record is None:
+        return render_template("dashboard/missing.html", article_id=article_id), 404
+    days = _days_param()
+    return render_template(
+        "dashboard/article.html",
+        record=record,
+        days=days,
+        day_choices=DAY_CHOICES,
+        history=history(get_store(), site, record.article, days),
+    )
+
+
+@bp.get("/export.<fmt>")
+@signed_in
+def export(fmt: str) -> Response | tuple[str, int]:
+    """Download every article as CSV or JSON, streamed."""
+    if fmt not in {"csv", "json"}:
+        return render_template("dashboard/missing.html", article_id=None), 404
+    return export_response(g.site, fmt)
+
+
+@bp.get("/reset")
+@signed_in
+def confirm_reset() -> tuple[str, int] | str:
+    """Ask before resetting an article."""
+    site: Site = g.site
+    article_id = _article_param()
+    record = _record(site, article_id)
+    if record is None:
+        return render_template("dashboard/missing.html", article_id=article_id), 404
+    return render_template("dashboard/reset.html", record=record)
+
+
+@bp.post("/reset")
+@signed_in
+def do_reset() -> ResponseReturnValue:
+    """Reset an article: its counts, readers and history are gone."""
+    site: Site = g.site
+    article_id = _article_param()
+    if not csrf_ok(request.form.get("csrf")):
+        flash("The form had expired, so nothing was reset. Please try again.", "error")
+        return redirect(url_for("dashboard.articles"))
+    if article_id and get_store().reset_article(site.id, article_id, site.reaction_keys):
+        flash(f"Reset “{article_id}”: its reactions and history are gone.", "info")
+    else:
+        flash("There was nothing to reset.", "info")
+    return redirect(url_for("dashboard.articles"))
