@@ -64,8 +64,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reader_api.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(demo.bp)
-    from . import publisher_api
+    from . import dashboard, publisher_api
 
     app.register_blueprint(publisher_api.bp)
+    app.register_blueprint(dashboard.bp)
     cli.register(app)
     return app
