@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errors, logs, metrics
+from . import config, errors, limits, logs, metrics
 from .context import SITES, STORE
 from .sites import SiteRegistry
 from .store import Store, connect
@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     logs.init_app(app)
     metrics.init_app(app)
+    limiter = limits.init_app(app)
 
     from . import cli, demo, ops, reader_api
 
@@ -68,5 +69,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(publisher_api.bp)
     app.register_blueprint(dashboard.bp)
+    limits.limit_blueprints(app, limiter)
     cli.register(app)
     return app

@@ -135,6 +135,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Publisher API requests per API key.",
     ),
     Setting(
+        "READERS_PER_ADDRESS_PER_ARTICLE",
+        50,
+        _non_negative_int,
+        "New reactions one client address may add to one article per UTC day (the "
+        "ballot-stuffing cap; an office behind one NAT shares it). `0`: no cap.",
+    ),
+    Setting(
         "LOG_FORMAT",
         "text",
         str,

@@ -13,12 +13,16 @@ Threat model, said here because this is where it is enforced:
   with no preflight round trip. That makes a cross-site form post possible, which is why
   the ``Origin`` check above, not the content type, is what guards writes. No cookies or
   credentials are ever read, so there is no ambient authority to abuse.
+* One address can mint any number of reader tokens, so each address may add only
+  ``READERS_PER_ADDRESS_PER_ARTICLE`` new reactions to one article per day (checked in the
+  same atomic step as the write); the rate limits (``limits.py``) bound the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -26,8 +30,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from . import metrics
 from .context import get_store, require_site
 from .errors import ApiError
+from .privacy import address_hash
 from .sites import Site
-from .store import Tally
+from .store import CapReached, Tally
 from .validation import (
     bad_request,
     check_article,
@@ -135,6 +140,11 @@ def _read_json_body() -> dict[str, Any]:
     return body
 
 
+def _seconds_to_midnight() -> int:
+    """Return the seconds until the next UTC day, when the per-address cap starts anew."""
+    return 86400 - int(time.time()) % 86400
+
+
 @bp.post("")
 def set_reaction(site_id: str) -> Response:
     """Set, switch or (with ``reaction: null``) withdraw one reader's reaction."""
@@ -164,9 +174,28 @@ def set_reaction(site_id: str) -> Response:
     title = check_title(body.get("title"))
     url = check_url(body.get("url"))
 
-    tally = get_store().set_reaction(
-        site.id, article, reader, reaction, site.reaction_keys, title=title, url=url
-    )
+    config = current_app.config
+    cap = config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0
+    address = address_hash(request.remote_addr or "unknown", config["SECRET_KEY"])
+    try:
+        tally = get_store().set_reaction(
+            site.id,
+            article,
+            reader,
+            reaction,
+            site.reaction_keys,
+            title=title,
+            url=url,
+            address=address if cap else None,
+            cap=cap,
+        )
+    except CapReached:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many readers from this address reacted to this article today",
+            {"Retry-After": str(_seconds_to_midnight())},
+        ) from None
     metrics.reaction_set(reaction or "withdraw")
     response = jsonify({"article": article, **_tally_json(tally, with_mine=True)})
     response.headers["Cache-Control"] = "no-store"

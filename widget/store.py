@@ -11,6 +11,10 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:recent      zset   article hash -> last epoch   article script, in
     rx:s:{<site>}:counts      hash   reaction -> site total       one pipeline)
     rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
+    rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
+                                     ballot-stuffing cap; expires after 2 days)
+    rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day
+    rx:rl:LIMITER/<key>/...   string a rate-limit window (flask-limiter; <key> is a hash)
     rx:{sites}:site:<site>    string the site's settings, JSON
     rx:{sites}:all            set    every site id
 
@@ -32,13 +36,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.retry import Retry
+
+from .cluster import LazyCluster
 
 PREFIX = "rx"
 SITES_TAG = "{sites}"
@@ -53,6 +59,9 @@ STORAGE_ERRORS: tuple[type[Exception], ...] = (
     redis.exceptions.ClusterDownError,
     redis.exceptions.MasterDownError,
     redis.exceptions.ReadOnlyError,
+    # Raised by RedisCluster when no node answers, or a slot has no master. (Our keys never
+    # cross slots in one command, so its other use, a cross-slot command, cannot happen.)
+    redis.exceptions.RedisClusterException,
 )
 
 
@@ -69,9 +78,13 @@ def connect(
         "health_check_interval": 30,
     }
     if cluster:
+        # RedisCluster retries a failed command itself (with `retry`, after re-reading the
+        # slot map on MOVED or a dead node), so no per-connection retry on top of it.
         options.pop("retry_on_error")
         options.pop("health_check_interval")
-        return RedisCluster.from_url(url, **options)
+        # Connected on first use, so the service starts (and answers 503) while the
+        # cluster is down.
+        return cast(RedisCluster, LazyCluster(url, options))
     return redis.Redis.from_url(url, **options)
 
 
@@ -94,6 +107,14 @@ def iso(epoch: float) -> str:
 def day_of(epoch: float) -> str:
     """Return the UTC day of an epoch time as yyyymmdd."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y%m%d")
+
+
+# The cap hash covers one UTC day; it lives two so that a day's last writes keep it.
+CAP_TTL_SECONDS = 2 * 24 * 3600
+
+
+class CapReached(Exception):
+    """One address already added as many new reactions to this article today as allowed."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +169,10 @@ class Store:
         return f"{PREFIX}:a:{tag}", f"{PREFIX}:r:{tag}", f"{PREFIX}:h:{tag}"
 
     @staticmethod
+    def _cap_key(site: str, ah: str, day: str) -> str:
+        return f"{PREFIX}:x:{{{site}|{ah}}}:{day}"
+
+    @staticmethod
     def _site_key(site: str, name: str) -> str:
         return f"{PREFIX}:s:{{{site}}}:{name}"
 
@@ -176,13 +201,21 @@ class Store:
         title: str | None = None,
         url: str | None = None,
         now: float | None = None,
+        address: str | None = None,
+        cap: int = 0,
     ) -> Tally:
-        """Set (or, with None, withdraw) one reader's reaction and return the new counts."""
+        """Set (or, with None, withdraw) one reader's reaction and return the new counts.
+
+        With an ``address`` hash and a ``cap`` > 0, a reader with no reaction to the article
+        may add one only while that address added fewer than ``cap`` today; otherwise
+        nothing changes, the refusal is counted for the site, and CapReached is raised.
+        """
         now = time.time() if now is None else now
         ah = article_hash(article)
         day = day_of(now)
+        capped = bool(address) and cap > 0
         result = self._set_reaction(
-            keys=self._article_keys(site, ah),
+            keys=[*self._article_keys(site, ah), self._cap_key(site, ah, day)],
             args=[
                 reader_digest(reader),
                 reaction or "",
@@ -191,10 +224,16 @@ class Store:
                 article,
                 title or "",
                 url or "",
+                (address or "") if capped else "",
+                cap,
+                CAP_TTL_SECONDS,
                 *reaction_keys,
             ],
         )
         changed, decremented, fresh = int(result[0]), result[1], int(result[2])
+        if changed < 0:
+            self.client.hincrby(self._site_key(site, "refused"), day, 1)
+            raise CapReached(article)
         counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
         if changed:
             self._update_site_indexes(site, ah, decremented or None, reaction, now, day)
@@ -280,6 +319,11 @@ class Store:
     ) -> dict[str, dict[str, int]]:
         """Return the site's net change of each reaction on each day (yyyymmdd)."""
         return self._days(self._site_key(site, "days"), days, reaction_keys)
+
+    def refused_days(self, site: str, days: Sequence[str]) -> dict[str, int]:
+        """Return how many new reactions the per-address cap refused on each day (yyyymmdd)."""
+        values = self.client.hmget(self._site_key(site, "refused"), list(days)) if days else []
+        return {day: int(v or 0) for day, v in zip(days, values, strict=True)}
 
     def article_days(
         self, site: str, article: str, days: Sequence[str], reaction_keys: Sequence[str]
@@ -427,7 +471,7 @@ class Store:
                     pipe.delete(key)
             pipe.execute()
         pipe = self.client.pipeline(transaction=False)
-        for name in ("total", "recent", "counts", "days"):
+        for name in ("total", "recent", "counts", "days", "refused"):
             pipe.delete(self._site_key(site, name))
         for key in reaction_keys:
             pipe.delete(self._index_key(site, key))
@@ -449,6 +493,7 @@ class Store:
 __all__ = [
     "STORAGE_ERRORS",
     "ArticleRecord",
+    "CapReached",
     "Store",
     "Tally",
     "article_hash",

@@ -3,7 +3,8 @@
 -- KEYS[1]  article hash: counts ("c:<reaction>") and metadata
 -- KEYS[2]  readers hash: reader digest -> reaction key
 -- KEYS[3]  history hash: "<yyyymmdd>:<reaction>" -> net change that day
--- All three share one hash tag, so this script runs on one slot of a cluster.
+-- KEYS[4]  today's cap hash: address hash -> new reactions admitted from it today
+-- All four share one hash tag, so this script runs on one slot of a cluster.
 --
 -- ARGV[1]  reader digest
 -- ARGV[2]  new reaction key, or "" to withdraw
@@ -12,15 +13,41 @@
 -- ARGV[5]  article id
 -- ARGV[6]  title, or "" to keep the stored one
 -- ARGV[7]  url, or "" to keep the stored one
--- ARGV[8..] the site's reaction keys, in order: the counts come back in it
+-- ARGV[8]  the client's address hash (privacy.py), or "" for no cap
+-- ARGV[9]  the cap: new reactions one address may add to this article today
+-- ARGV[10] seconds the cap hash lives (it covers one day; a margin past it is harmless)
+-- ARGV[11..] the site's reaction keys, in order: the counts come back in it
 --
--- Returns {changed (0/1), the reaction taken off a count or "", new article (0/1),
---          count of ARGV[8], count of ARGV[9], ...}.
-local article, readers, history = KEYS[1], KEYS[2], KEYS[3]
+-- Returns {changed (1/0, or -1 when the cap refused the reaction and nothing changed),
+--          the reaction taken off a count or "", new article (0/1),
+--          count of ARGV[11], count of ARGV[12], ...}.
+local FIRST_REACTION = 11
+local article, readers, history, cap_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local reader, new, day, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local address, cap = ARGV[8], tonumber(ARGV[9])
 
 local old = redis.call('HGET', readers, reader)
 if not old then old = '' end
+
+local function counts(result)
+  for i = FIRST_REACTION, #ARGV do
+    result[#result + 1] = tonumber(redis.call('HGET', article, 'c:' .. ARGV[i]) or '0')
+  end
+  return result
+end
+
+-- One address can mint any number of reader tokens: a reader with no reaction here who
+-- adds one is a new vote, and each address gets a bounded number of those per article
+-- per day. Switching and withdrawing add no vote and are never refused. The check and
+-- the write are in this one script, so a refused request changes nothing at all.
+if address ~= '' and old == '' and new ~= '' then
+  local admitted = tonumber(redis.call('HGET', cap_key, address) or '0')
+  if admitted >= cap then
+    return counts({-1, '', 0})
+  end
+  redis.call('HINCRBY', cap_key, address, 1)
+  redis.call('EXPIRE', cap_key, ARGV[10])
+end
 
 local changed, decremented, fresh = 0, '', 0
 if old ~= new then
@@ -50,8 +77,4 @@ redis.call('HSETNX', article, 'id', ARGV[5])
 if ARGV[6] ~= '' then redis.call('HSET', article, 'title', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', article, 'url', ARGV[7]) end
 
-local result = {changed, decremented, fresh}
-for i = 8, #ARGV do
-  result[#result + 1] = tonumber(redis.call('HGET', article, 'c:' .. ARGV[i]) or '0')
-end
-return result
+return counts({changed, decremented, fresh})

@@ -1,0 +1,183 @@
+"""Rate limits: flask-limiter on the same Redis as the data, keyed by hashed addresses.
+
+Which limits (each an environment variable, ``config.py``):
+
+* ``RATELIMIT_READ``: counts reads (and preflights) per client address;
+* ``RATELIMIT_WRITE``: reaction posts per client address;
+* ``RATELIMIT_WRITE_ARTICLE``: reaction posts per client address and article;
+* ``RATELIMIT_PUBLISHER``: publisher API requests per site API key (requests without the
+  site's key are counted per address instead, so guessing keys is limited too).
+
+The ballot-stuffing cap (``READERS_PER_ADDRESS_PER_ARTICLE``) is not here: it has to be
+checked in the same atomic step as the write (``store.set_reaction``).
+
+Design choices, said once here:
+
+* Keys are ``privacy.address_hash`` values, never addresses: Redis holds no raw IP.
+* The fixed-window strategy costs one round trip (INCR and EXPIRE in one script) per limit.
+  Its price is that a client may spend up to twice a limit across a window boundary.
+* ``X-RateLimit-*`` headers and ``Retry-After`` are sent on the 429 answer only: putting
+  them on every answer costs two more Redis round trips per limit on the hot paths.
+* When Redis does not answer, the limit check raises the same storage error that the
+  endpoint itself would meet a moment later, so the answer is the same 503
+  ``storage_unavailable`` after one timeout instead of two. Every limited endpoint needs
+  Redis for its data, so nothing that could have been served is turned away.
+* Health, readiness, metrics, the OpenAPI document and static files carry no limit: only
+  the reader and publisher blueprints do.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, cast
+
+from flask import Blueprint, Flask, Response, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from .errors import error_response
+from .privacy import address_hash
+from .store import STORAGE_ERRORS, article_hash
+
+LIMITER = "reactions.limiter"
+KEY_PREFIX = "rx:rl"
+# The reader API reads at most this much of a POST body (reader_api.MAX_BODY_BYTES).
+MAX_KEYED_BODY = 4096
+
+
+def storage_uri(redis_url: str, cluster: bool) -> str:
+    """Return the limits storage URI for the service's Redis (``redis+cluster://`` for one)."""
+    if not cluster:
+        return redis_url
+    scheme, sep, rest = redis_url.partition("://")
+    if not sep:
+        return redis_url
+    # limits' cluster URI has no database number: a cluster has only database 0.
+    return f"redis+cluster://{rest.split('/', 1)[0]}" if scheme == "redis" else redis_url
+
+
+def client_address() -> str:
+    """Return the client's address as the WSGI server (or ProxyFix) saw it."""
+    return request.remote_addr or "unknown"
+
+
+def address_key() -> str:
+    """Return the rate-limit key of the client: its address's keyed hash of the day."""
+    return "a:" + address_hash(client_address(), current_app.config["SECRET_KEY"])
+
+
+def _posted_article() -> str | None:
+    # Only a body the reader API would accept is read here, with the same size bound, so
+    # reading it first changes nothing for the view (which reuses the cached bytes).
+    if request.mimetype not in {"application/json", "text/plain"}:
+        return None
+    length = request.content_length
+    if length is None or length > MAX_KEYED_BODY:
+        return None
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError):
+        return None
+    article = body.get("article") if isinstance(body, dict) else None
+    return article if isinstance(article, str) and article else None
+
+
+def address_article_key() -> str:
+    """Return the rate-limit key of the client and the article its POST names."""
+    article = _posted_article()
+    # A body with no usable article is refused by the view; it still costs the client.
+    suffix = article_hash(article) if article is not None else "-"
+    return f"{address_key()}|{suffix}"
+
+
+def publisher_key() -> str:
+    """Return the rate-limit key of a publisher request: the site's key, else the address."""
+    from .auth import bearer_key
+    from .context import get_sites
+
+    site_id = (request.view_args or {}).get("site_id")
+    api_key = bearer_key()
+    if site_id and api_key:
+        site = get_sites().get(str(site_id))
+        if site is not None and site.check_key(api_key):
+            return f"k:{site.id}"
+    return address_key()
+
+
+def apply_reader_limits(limiter: Limiter, bp: Blueprint, config: dict[str, Any]) -> None:
+    """Limit the reader API: reads per address, writes per address and per address+article."""
+    limiter.limit(config["RATELIMIT_READ"], methods=["GET", "OPTIONS"])(bp)
+    limiter.limit(config["RATELIMIT_WRITE"], methods=["POST"])(bp)
+    limiter.limit(
+        config["RATELIMIT_WRITE_ARTICLE"], methods=["POST"], key_func=address_article_key
+    )(bp)
+
+
+def apply_publisher_limits(limiter: Limiter, bp: Blueprint, config: dict[str, Any]) -> None:
+    """Limit the publisher API per site key: one budget shared by all of its endpoints."""
+    limiter.shared_limit(config["RATELIMIT_PUBLISHER"], scope="publisher", key_func=publisher_key)(
+        bp
+    )
+
+
+def _limited(limiter: Limiter, exc: RateLimitExceeded) -> Response:
+    """Return the 429 answer, with Retry-After and X-RateLimit-* of the limit that was hit."""
+    limit = limiter.current_limit
+    amount = exc.limit.limit.amount
+    try:
+        reset_at, remaining = (limit.reset_at, limit.remaining) if limit else (0, 0)
+    except STORAGE_ERRORS:  # Redis went away since the hit: fall back to the window length
+        reset_at, remaining = 0, 0
+    now = time.time()
+    if reset_at <= now:
+        reset_at = int(now) + exc.limit.limit.get_expiry()
+    headers = {
+        "Retry-After": max(1, int(reset_at - now)),
+        "X-RateLimit-Limit": amount,
+        "X-RateLimit-Remaining": remaining,
+        "X-RateLimit-Reset": int(reset_at),
+    }
+    return error_response(
+        429, "rate_limited", f"too many requests: at most {exc.description}", headers
+    )
+
+
+def init_app(app: Flask) -> Limiter | None:
+    """Make the app's one Limiter on the service's Redis, or none when limits are off."""
+    config = app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return None
+    timeout = config["REDIS_SOCKET_TIMEOUT"]
+    limiter = Limiter(
+        address_key,
+        app=app,
+        storage_uri=storage_uri(config["REDIS_URL"], config["REDIS_CLUSTER"]),
+        # The same fail-fast settings as the store's client (store.connect).
+        storage_options=cast(
+            dict[str, str | int],
+            {
+                "key_prefix": KEY_PREFIX,
+                "socket_timeout": timeout,
+                "socket_connect_timeout": timeout,
+                "retry": Retry(ExponentialBackoff(cap=0.1, base=0.01), 1),
+            },
+        ),
+        strategy="fixed-window",
+        headers_enabled=False,
+        swallow_errors=False,
+    )
+    app.errorhandler(RateLimitExceeded)(lambda exc: _limited(limiter, exc))
+    app.extensions[LIMITER] = limiter
+    return limiter
+
+
+def limit_blueprints(app: Flask, limiter: Limiter | None) -> None:
+    """Put the limits on the reader and publisher blueprints of the app."""
+    if limiter is None:
+        return
+    from . import publisher_api, reader_api
+
+    apply_reader_limits(limiter, reader_api.bp, app.config)
+    apply_publisher_limits(limiter, publisher_api.bp, app.config)

@@ -1,0 +1,35 @@
+"""What the service remembers of a client address: a keyed hash whose salt changes daily.
+
+A raw address never reaches Redis. Rate limits and the ballot-stuffing cap key on
+``address_hash(addr)``: HMAC-SHA256 keyed with the day's salt, itself HMAC-SHA256 of
+``SECRET_KEY`` and ``"salt:<yyyymmdd>"`` (UTC). Nothing extra is stored to rotate it, and
+once a day is over its hashes cannot be tied to the next day's: the same address gets an
+unrelated hash each day. Without ``SECRET_KEY`` nobody can test a guessed address (the
+IPv4 space is small enough to try every address against an unkeyed hash).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from functools import lru_cache
+
+from .store import day_of
+
+
+@lru_cache(maxsize=8)
+def day_salt(secret: str, day: str) -> bytes:
+    """Return the salt of one UTC day (yyyymmdd), derived from the secret key."""
+    return hmac.new(secret.encode(), f"salt:{day}".encode(), hashlib.sha256).digest()
+
+
+def address_hash(address: str, secret: str, now: float | None = None) -> str:
+    """Return the day's keyed hash of a client address: 128 bits, URL-safe base64."""
+    salt = day_salt(secret, day_of(time.time() if now is None else now))
+    digest = hmac.new(salt, address.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+__all__ = ["address_hash", "day_salt"]
