@@ -166,6 +166,42 @@ def live_server(
     server.stop()
 
 
+# -- a real Redis Cluster (tests/cluster.py) -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Start a three-master Redis Cluster for the session, with the tests' redis-server."""
+    from tests.cluster import LocalCluster
+
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        cluster.start()
+    except Exception as exc:
+        pytest.fail(f"cannot start a local Redis Cluster: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster_client(redis_cluster: Any) -> Iterator[Any]:
+    """Return a RedisCluster client of the test cluster, emptied before the test."""
+    redis_cluster.flush()
+    client = redis_cluster.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def cluster_app(
+    redis_server: RedisServer, redis_cluster: Any, cluster_client: Any
+) -> Iterator[Any]:
+    """Return the app on the test cluster (REDIS_CLUSTER=1), emptied, with rate limits off."""
+    app = create_app(app_config(redis_server, REDIS_URL=redis_cluster.url, REDIS_CLUSTER=True))
+    yield app
+    app.extensions["reactions.store"].client.close()
+
+
 # -- the real browser ------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import app_config, start_gunicorn
 
+from tests.conftest import app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer
