@@ -1,4 +1,4 @@
-"""The whole store, reader API, sites CLI and concurrency suites again, on a Redis Cluster.
+"""The whole store, reader API, sites CLI, concurrency and reindex suites again, on a Redis Cluster.
 
 Each suite's tests are collected a second time here, unchanged, in a class of their own;
 this module's ``app``, ``redis_client`` and ``live_server`` fixtures put them on a real
@@ -17,7 +17,7 @@ import pytest
 from _pytest.fixtures import FixtureFunctionDefinition
 from redis.cluster import RedisCluster
 
-from tests import test_cli, test_concurrency, test_reader_api, test_store
+from tests import test_cli, test_concurrency, test_reader_api, test_reindex, test_store
 from tests.conftest import start_gunicorn
 
 pytestmark = pytest.mark.cluster
@@ -67,10 +67,11 @@ def fixtures_of(*modules: ModuleType) -> dict[str, Any]:
 
 
 OVERRIDDEN = frozenset({"app", "redis_client", "live_server"})
-SUITES = (test_store, test_reader_api, test_cli, test_concurrency)
+SUITES = (test_store, test_reader_api, test_cli, test_concurrency, test_reindex)
 globals().update(fixtures_of(*SUITES))
 
 TestStoreOnCluster = type("TestStoreOnCluster", (), again(test_store))
 TestReaderApiOnCluster = type("TestReaderApiOnCluster", (), again(test_reader_api))
 TestCliOnCluster = type("TestCliOnCluster", (), again(test_cli))
 TestConcurrencyOnCluster = type("TestConcurrencyOnCluster", (), again(test_concurrency))
+TestReindexOnCluster = type("TestReindexOnCluster", (), again(test_reindex))

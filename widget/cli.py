@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from .context import get_sites
 from .demo_data import demo_data_command
+from .reindex import reindex_command
 from .sites import Site, SiteError
 from .store import STORAGE_ERRORS
 
@@ -125,3 +126,4 @@ def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
     app.cli.add_command(sites_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(reindex_command)
