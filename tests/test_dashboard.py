@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -15,6 +16,7 @@ import pytest
 from widget.context import get_sites
 from widget.demo_data import generate
 from widget.sites import DEFAULT_REACTIONS
+from widget.store import CapReached
 
 KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -85,6 +87,8 @@ def test_sign_in_without_the_csrf_token_is_refused(
         "/dashboard/article?article=missing",
         "/dashboard/static/dashboard.css",
         "/dashboard/static/favicon.svg",
+        "/dashboard/no-such-page",
+        "/dashboard/sign-out",  # a GET of a POST-only route: 405
     ],
 )
 def test_every_page_sends_the_security_headers(
@@ -93,7 +97,7 @@ def test_every_page_sends_the_security_headers(
     sign_in(client, make_site("demo"))
     react(store, "a1", 1, "love")
     res = client.get(path)
-    assert res.status_code in {200, 404}
+    assert res.status_code in {200, 404, 405}
     assert res.headers["Content-Security-Policy"] == CSP
     assert res.headers["X-Content-Type-Options"] == "nosniff"
     assert res.headers["X-Frame-Options"] == "DENY"
@@ -156,6 +160,21 @@ def test_titles_are_escaped_and_only_http_urls_are_links(
         assert 'href="javascript:' not in html
     good = client.get("/dashboard/article?article=good").get_data(as_text=True)
     assert 'href="https://example.com/good" rel="noopener noreferrer nofollow"' in good
+
+
+def test_the_overview_shows_what_the_ballot_stuffing_cap_refused(
+    client: Any, make_site: Callable[..., str], store: Any
+) -> None:
+    sign_in(client, make_site("demo"))
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert ">0 refused by the cap in 30 days<" in html
+    for reader in range(4):  # one address, four fresh tokens, a cap of one
+        with contextlib.suppress(CapReached):
+            react(store, "a1", reader, "love", address="addr-1", cap=1)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert ">3 refused by the cap in 30 days<" in html
+    assert "The ballot-stuffing cap refused 3 new reactions in these 30 days" in html
+    assert "Love It +1; 3 refused by the cap</title>" in html  # today's bar, on hover
 
 
 def test_the_dashboard_export_matches_the_api(
@@ -248,6 +267,10 @@ def test_a_publisher_signs_in_sorts_searches_and_reads_an_article(
     ]
     assert loves == sorted(loves, reverse=True)
     assert "sort=love" in page.url
+    follow(page, "thead >> text=Article")
+    titles = [t.casefold() for t in page.locator("tbody a.title").all_text_contents()]
+    assert titles == sorted(titles) and len(titles) == 25
+    follow(page, "thead >> text=Love It")
     follow(page, "text=Next page »")
     assert page.locator("tbody tr").count() > 0
     assert "cursor=" in page.url

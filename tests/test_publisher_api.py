@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -18,6 +19,7 @@ from werkzeug.test import EnvironBuilder
 
 from widget.ops import openapi_document
 from widget.sites import DEFAULT_REACTIONS
+from widget.store import CapReached
 
 KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 DAY = 86_400
@@ -230,6 +232,22 @@ def test_summary_lists_every_day_oldest_first_today_last(
     assert len(api("/summary?days=1").get_json()["days"]) == 1
 
 
+def test_summary_counts_what_the_ballot_stuffing_cap_refused(
+    api: Callable[..., Any], store: Any
+) -> None:
+    now = time.time()
+    for day, at in enumerate((now - 2 * DAY, now)):
+        for reader in range(5):  # one address, five fresh tokens, a cap of two a day
+            with contextlib.suppress(CapReached):
+                react(store, "a1", day * 10 + reader, "love", now=at, address="addr-1", cap=2)
+    body = api("/summary?days=7").get_json()
+    assert body["total"] == 4  # two admitted on each day
+    assert body["refused"] == 6
+    assert [d["refused"] for d in body["days"]] == [0, 0, 0, 0, 3, 0, 3]
+    assert api("/summary?days=1").get_json()["refused"] == 3
+    assert all("refused" not in d for d in api("/history?article=a1").get_json()["days"])
+
+
 def test_top_lists_at_most_five_articles_per_reaction(api: Callable[..., Any], store: Any) -> None:
     for i in range(8):
         for reader in range(i + 1):
@@ -413,11 +431,15 @@ def test_a_big_site_sorts_pages_and_exports_every_article(
     assert api("/summary").get_json()["articles"] == N_ARTICLES
 
     # Every sort lists every article exactly once, in order of its index.
-    for sort in ("total", "recent", *KEYS):
+    for sort in ("total", "recent", *KEYS, "title"):
         listed = page_through(api, f"sort={sort}&limit=200")
         ids = [a["article"] for a in listed]
         assert len(ids) == N_ARTICLES
         assert set(ids) == set(expected)
+        if sort == "title":  # the only ascending order
+            titles = [a["title"].casefold() for a in listed]
+            assert titles == sorted(titles)
+            continue
         if sort == "recent":
             keys = [a["last_reaction_at"] for a in listed]
         else:
@@ -445,6 +467,27 @@ def test_a_big_site_sorts_pages_and_exports_every_article(
     assert {a["article"] for a in exported} == set(expected)
 
 
+def test_title_sort_is_a_to_z_and_follows_new_titles_and_resets(
+    api: Callable[..., Any], store: Any
+) -> None:
+    react(store, "b", 1, "love", title="banana")
+    react(store, "a", 1, "love", title="Apple")
+    react(store, "c", 1, "love")  # no title: it sorts by its id
+    react(store, "z", 1, "love", title="Zebra")
+
+    def ids(query: str = "") -> list[str]:
+        return [a["article"] for a in page_through(api, f"sort=title&limit=1{query}")]
+
+    assert ids() == ["a", "b", "c", "z"]
+    react(store, "z", 2, "like", title="Aardvark")  # the page was renamed
+    assert ids() == ["z", "a", "b", "c"]
+    api("/reactions?article=b", "DELETE")
+    assert ids() == ["z", "a", "c"]
+    assert ids("&q=A") == ["z", "a"]
+    cursor = api("/articles?sort=title&limit=1").get_json()["next_cursor"]
+    assert error_code(api(f"/articles?sort=total&cursor={cursor}")) == "bad_request"
+
+
 def test_paging_while_reactions_arrive_has_no_duplicates_or_gaps(
     api: Callable[..., Any], store: Any
 ) -> None:
@@ -459,7 +502,7 @@ def test_paging_while_reactions_arrive_has_no_duplicates_or_gaps(
             touched.add(article)
             react(store, article, next(reader), rng.choice(KEYS))
 
-    for sort in ("total", "love", "recent"):
+    for sort in ("total", "love", "recent", "title"):
         listed = [
             a["article"] for a in page_through(api, f"sort={sort}&limit=50", reactions_arrive)
         ]

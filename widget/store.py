@@ -14,6 +14,8 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; expires after 2 days)
     rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day
+    rx:s:{<site>}:titles      zset   "<casefolded title>\0<ah>" scored 0: articles A to Z
+    rx:s:{<site>}:title-of    hash   article hash -> its member of :titles
     rx:rl:LIMITER/<key>/...   string a rate-limit window (flask-limiter; <key> is a hash)
     rx:{sites}:site:<site>    string the site's settings, JSON
     rx:{sites}:all            set    every site id
@@ -109,6 +111,19 @@ def day_of(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y%m%d")
 
 
+TITLE_SORT_CHARS = 100
+
+
+def title_member(title: str, ah: str) -> str:
+    """Return an article's member of its site's title index: sorts by title, then hash."""
+    return f"{title.casefold()[:TITLE_SORT_CHARS]}\0{ah}"
+
+
+def member_hash(member: str) -> str:
+    """Return the article hash at the end of a title index member."""
+    return member.rpartition("\0")[2]
+
+
 # The cap hash covers one UTC day; it lives two so that a day's last writes keep it.
 CAP_TTL_SECONDS = 2 * 24 * 3600
 
@@ -155,6 +170,7 @@ class Store:
         self._set_reaction = self._script("set_reaction.lua")
         self._reset_article = self._script("reset_article.lua")
         self._index_after = self._script("index_after.lua")
+        self._index_title = self._script("index_title.lua")
 
     def _script(self, name: str) -> Script:
         source = resources.files("widget").joinpath("lua", name).read_text("utf-8")
@@ -239,7 +255,14 @@ class Store:
             self._update_site_indexes(site, ah, decremented or None, reaction, now, day)
         if fresh:
             self._add_to_site_indexes(site, ah, reaction_keys)
+        if changed and (title or fresh):
+            # Only with a change of counts: a repeated request costs no extra trip.
+            self._set_title_member(site, ah, title_member(title or article, ah))
         return Tally(counts=counts, mine=reaction)
+
+    def _set_title_member(self, site: str, ah: str, member: str) -> None:
+        keys = [self._site_key(site, "titles"), self._site_key(site, "title-of")]
+        self._index_title(keys=keys, args=[ah, member])
 
     def _update_site_indexes(
         self, site: str, ah: str, old: str | None, new: str | None, now: float, day: str
@@ -301,6 +324,7 @@ class Store:
                 pipe.hincrby(self._site_key(site, "counts"), reaction, -count)
                 pipe.hincrby(self._site_key(site, "days"), f"{day}:{reaction}", -count)
         pipe.execute()
+        self._set_title_member(site, ah, "")
         return existed
 
     # -- publishers -------------------------------------------------------------------
@@ -405,6 +429,14 @@ class Store:
         it = iter(pairs)
         return [(str(m), float(s)) for m, s in zip(it, it, strict=True)]
 
+    def title_page(self, site: str, after: str | None, count: int) -> list[str]:
+        """Return members of the site's title index (A to Z) right after ``after``."""
+        start = "-" if after is None else "(" + after
+        members: list[Any] = self.client.zrangebylex(
+            self._site_key(site, "titles"), start, "+", start=0, num=count
+        )
+        return [str(m) for m in members]
+
     def scan_article_hashes(self, site: str, batch: int = 500) -> Iterator[list[str]]:
         """Yield every article hash of a site in batches, in no order (ZSCAN).
 
@@ -471,7 +503,7 @@ class Store:
                     pipe.delete(key)
             pipe.execute()
         pipe = self.client.pipeline(transaction=False)
-        for name in ("total", "recent", "counts", "days", "refused"):
+        for name in ("total", "recent", "counts", "days", "refused", "titles", "title-of"):
             pipe.delete(self._site_key(site, name))
         for key in reaction_keys:
             pipe.delete(self._index_key(site, key))

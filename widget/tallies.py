@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .sites import Site
-from .store import ArticleRecord, Store, article_hash
+from .store import TITLE_SORT_CHARS, ArticleRecord, Store, article_hash, member_hash
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -31,6 +31,9 @@ SEARCH_BATCH = 500
 SEARCH_MAX_SCANNED = 20_000
 EXPORT_BATCH = 500
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Sorts A to Z by title (an article without one, by its id), the only ascending order.
+TITLE = "title"
+MAX_CURSOR_MEMBER = 4 * TITLE_SORT_CHARS + 24
 
 
 class CursorError(ValueError):
@@ -39,7 +42,22 @@ class CursorError(ValueError):
 
 def sorts(site: Site) -> tuple[str, ...]:
     """Return every order a site's articles can be listed in: each one is an index."""
-    return ("total", "recent", *site.reaction_keys)
+    title = () if TITLE in site.reaction_keys else (TITLE,)
+    return ("total", "recent", *site.reaction_keys, *title)
+
+
+def _entries(
+    store: Store, site: Site, sort: str, after: tuple[float, str] | None, count: int
+) -> list[tuple[str, float, str]]:
+    """Return (article hash, cursor score, cursor member) of the index entries after one."""
+    if sort == TITLE and TITLE not in site.reaction_keys:
+        members = store.title_page(site.id, after[1] if after else None, count)
+        return [(member_hash(m), 0.0, m) for m in members]
+    if after is None:
+        pairs = store.index_page(site.id, sort, 0, count)
+    else:
+        pairs = store.index_after(site.id, sort, after[0], after[1], count)
+    return [(ah, score, ah) for ah, score in pairs]
 
 
 def encode_cursor(sort: str, score: float, member: str) -> str:
@@ -59,7 +77,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[float, str]:
         raise CursorError(f"the cursor was made for sort={made_for!r}, not sort={sort!r}")
     if not isinstance(score, int | float) or isinstance(score, bool):
         raise CursorError("the cursor is not one this service made")
-    if not isinstance(member, str) or not 0 < len(member) <= 64:
+    if not isinstance(member, str) or not 0 < len(member) <= MAX_CURSOR_MEMBER:
         raise CursorError("the cursor is not one this service made")
     return float(score), member
 
@@ -85,31 +103,30 @@ def list_articles(
     q: str | None = None,
 ) -> Page:
     """Return one page of the site's articles in an index's order, optionally searched."""
-    score, member = decode_cursor(cursor, sort) if cursor else (float("inf"), "")
+    after = decode_cursor(cursor, sort) if cursor else None
     needle = q.casefold() if q else None
     found: list[ArticleRecord] = []
     scanned = 0
     while True:
         batch = limit + 1 if needle is None else SEARCH_BATCH
-        if member:
-            entries = store.index_after(site.id, sort, score, member, batch)
-        else:
-            entries = store.index_page(site.id, sort, 0, batch)
-        records = store.article_records(site.id, [m for m, _ in entries], site.reaction_keys)
+        entries = _entries(store, site, sort, after, batch)
+        records = store.article_records(site.id, [e[0] for e in entries], site.reaction_keys)
         # Match by hash: an article reset since the index read has no record.
         by_hash = {article_hash(r.article): r for r in records}
-        for ah, entry_score in entries:
+        for ah, entry_score, entry_member in entries:
             record = by_hash.get(ah)
             if record is not None and (needle is None or _matches(record, needle)):
                 if len(found) == limit:
-                    return Page(found, encode_cursor(sort, score, member))
+                    assert after is not None  # found is not empty, so one entry was seen
+                    return Page(found, encode_cursor(sort, *after))
                 found.append(record)
-            score, member = entry_score, ah
+            after = (entry_score, entry_member)
         scanned += len(entries)
         if len(entries) < batch:
             return Page(found, None)
         if needle is not None and scanned >= SEARCH_MAX_SCANNED:
-            return Page(found, encode_cursor(sort, score, member))
+            assert after is not None
+            return Page(found, encode_cursor(sort, *after))
 
 
 def day_range(days: int, today: date | None = None) -> list[date]:
@@ -123,11 +140,17 @@ def _days_json(series: dict[str, dict[str, int]], days: Sequence[date]) -> list[
 
 
 def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any]:
-    """Return the site's totals, its per-day net changes and its top articles per reaction."""
+    """Return the site's totals, its per-day net changes and its top articles per reaction.
+
+    ``refused`` counts the new reactions the per-address cap turned away (ballot stuffing
+    kept out of the counts), over the range and on each day.
+    """
     keys = site.reaction_keys
     counts = store.site_counts(site.id, keys)
     span = day_range(days)
-    series = store.site_days(site.id, [d.strftime("%Y%m%d") for d in span], keys)
+    day_keys = [d.strftime("%Y%m%d") for d in span]
+    series = store.site_days(site.id, day_keys, keys)
+    refused = store.refused_days(site.id, day_keys)
     top: dict[str, list[dict[str, Any]]] = {}
     for key in keys:
         entries = [(m, s) for m, s in store.index_page(site.id, key, 0, TOP_COUNT) if s > 0]
@@ -140,7 +163,11 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
         "articles": store.article_count(site.id),
         "counts": counts,
         "total": sum(counts.values()),
-        "days": _days_json(series, span),
+        "refused": sum(refused.values()),
+        "days": [
+            day | {"refused": refused[key]}
+            for day, key in zip(_days_json(series, span), day_keys, strict=True)
+        ],
         "top": top,
     }
 

@@ -33,9 +33,13 @@ def configure_session(state: BlueprintSetupState) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
 
 
-@bp.after_request
+@bp.after_app_request
 def security_headers(response: Response) -> Response:
-    """Send the dashboard's security headers with every page and file."""
+    """Send the dashboard's security headers with every page and file, errors included."""
+    # after_app_request, not after_request: a path under /dashboard/ that matches no
+    # route (a 404, a 405) has no blueprint, and must be just as locked down.
+    if request.path != "/dashboard" and not request.path.startswith("/dashboard/"):
+        return response
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"

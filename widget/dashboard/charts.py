@@ -89,6 +89,9 @@ def days_chart(
         parts = ", ".join(
             f"{escape(r.label)} {counts[r.key]:+d}" for r in reactions if counts[r.key]
         )
+        refused = day.get("refused", 0)
+        if refused:
+            parts += f"; {refused:,} refused by the cap"
         out.append(f"<g><title>{escape(day['date'])}: {parts or 'no change'}</title>")
         up, down = 0.0, 0.0
         for index, key in enumerate(keys):

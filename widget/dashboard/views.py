@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..context import get_store
@@ -87,12 +87,14 @@ def index() -> str | Response:
     g.site = site
     days = _days_param()
     data = summary(get_store(), site, days)
+    config = current_app.config  # the reader API applies the cap only with limits on
     return render_template(
         "dashboard/overview.html",
         data=data,
         days=days,
         day_choices=DAY_CHOICES,
         biggest=max(data["counts"].values(), default=0),
+        cap=config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0,
     )
 
 
