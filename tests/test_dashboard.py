@@ -15,6 +15,7 @@ import pytest
 
 from widget.context import get_sites
 from widget.demo_data import generate
+from widget.localrun import ensure_demo_site
 from widget.sites import DEFAULT_REACTIONS
 from widget.store import CapReached
 
@@ -190,6 +191,27 @@ def test_the_dashboard_export_matches_the_api(
         "/v1/sites/demo/export?format=json", headers={"Authorization": f"Bearer {key}"}
     )
     assert json.loads(client.get("/dashboard/export.json").data) == json.loads(api.data)
+
+
+def test_the_run_commands_demo_site_has_data_that_matches_the_widget(
+    client: Any, redis_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {"REDIS_URL": redis_server.url, "SECRET_KEY": "run-command-secret"}
+    key = ensure_demo_site(env, tmp_path, "http://127.0.0.1:8000")
+    assert key is not None and (tmp_path / "demo-api-key").read_text().strip() == key
+    assert "reactions to 40 articles" in capsys.readouterr().out
+    assert ensure_demo_site(env, tmp_path, "http://127.0.0.1:8000") is None  # once only
+    sign_in(client, key)
+    widget = client.get("/v1/sites/demo/reactions?article=sony-flip-flops").get_json()
+    counts = widget["articles"]["sony-flip-flops"]["counts"]
+    assert sum(counts.values()) > 0
+    html = client.get("/dashboard/article?article=sony-flip-flops").get_data(as_text=True)
+    assert f'data-testid="total">{sum(counts.values()):,}<' in html
+    for reaction, n in counts.items():
+        row = re.search(rf'<tr data-reaction="{reaction}">(.*?)</tr>', html, re.S)
+        assert row and f"data-count>{n:,}<" in row.group(1)
+    assert 'href="http://127.0.0.1:8000/demo"' in html  # its URL is the demo page
+    assert 'rect class="r' in html  # the last 30 days have reactions to draw
 
 
 # -- in a real Chromium ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import click
@@ -22,6 +23,7 @@ from .sites import Site, SiteError
 from .store import Store
 
 DAY = 86_400
+DEMO_IDS = frozenset(article for article, _ in DEMO_PAGES)
 SUBJECTS = (
     "Night trains",
     "City bikes",
@@ -86,9 +88,14 @@ def generate(
     readers: int = 1500,
     seed: int = 7,
     base_url: str = "https://news.example.com",
+    urls: Mapping[str, str] | None = None,
     now: float | None = None,
 ) -> DemoResult:
-    """Write demo reactions for a site, one ``Store.set_reaction`` call per reaction."""
+    """Write demo reactions for a site, one ``Store.set_reaction`` call per reaction.
+
+    An article's URL is ``urls[article]`` if given (the run command points the demo
+    pages' articles at its own /demo pages), else ``base_url`` and the article's path.
+    """
     started = time.monotonic()
     rng = random.Random(seed)
     end = time.time() if now is None else now
@@ -96,7 +103,9 @@ def generate(
     pages = _articles(rng, articles)
     events: list[tuple[float, str, str, str | None]] = []
     for article, _title in pages:
-        published = end - rng.uniform(0.5, days) * DAY
+        # The demo pages' own articles are recent, so the last 30 days have them to show.
+        recent = min(days, 30) if article in DEMO_IDS else days
+        published = end - rng.uniform(0.5, recent) * DAY
         audience = min(readers, max(3, int(rng.paretovariate(1.3) * 24)))
         mood = [rng.gammavariate(a, 1) for a in (3.0, 4.0, 1.5, 1.2, 0.8)[: len(keys)]]
         mood += [rng.gammavariate(1.0, 1) for _ in keys[len(mood) :]]
@@ -113,7 +122,9 @@ def generate(
     titles = dict(pages)
     events.sort(key=lambda e: e[0])
     for at, article, reader, reaction in events:
-        url = base_url + (article if article.startswith("/") else f"/{article}")
+        url = (urls or {}).get(article) or base_url + (
+            article if article.startswith("/") else f"/{article}"
+        )
         store.set_reaction(
             site.id, article, reader, reaction, keys, title=titles[article], url=url, now=at
         )

@@ -37,20 +37,35 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _ensure_demo_site(env: dict[str, str], data_dir: Path) -> str | None:
-    """Create the demo site if there is none; return its API key when it was made now."""
+def ensure_demo_site(env: dict[str, str], data_dir: Path, base: str) -> str | None:
+    """Create the demo site with months of demo data if there is none; return its new key.
+
+    The data goes through ``flask --app widget demo-data``'s code into the Redis that
+    gunicorn serves, so the widget on /demo and the dashboard read the same counts.
+    """
     from . import create_app
-    from .context import get_sites
+    from .context import get_sites, get_store
+    from .demo import ARTICLES
+    from .demo_data import generate
 
     app = create_app({"REDIS_URL": env["REDIS_URL"], "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():
         sites = get_sites()
         if sites.get("demo") is not None:
             return None
-        _, api_key = sites.create("demo", "Demo", [])
-    key_file = data_dir / "demo-api-key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
+        site, api_key = sites.create("demo", "Demo", [])
+        key_file = data_dir / "demo-api-key"
+        key_file.write_text(api_key + "\n")
+        key_file.chmod(0o600)
+        # The first demo article is the one on /demo, the others are on /demo/list.
+        urls = {article: f"{base}/demo/list" for article, _ in ARTICLES}
+        urls[ARTICLES[0][0]] = f"{base}/demo"
+        # A modest size, so a first start stays within a few seconds.
+        result = generate(get_store(), site, articles=40, days=120, readers=800, urls=urls)
+    print(
+        f"Demo data: {result.reactions:,} reactions to {result.articles} articles over 120 days "
+        f"(more: flask --app widget demo-data)"
+    )
     return api_key
 
 
@@ -87,13 +102,13 @@ def main() -> int:
 
     gunicorn = None
     try:
-        new_key = _ensure_demo_site(env, data_dir)
         base = f"http://{env['BIND']}"
+        new_key = ensure_demo_site(env, data_dir, base)
         key_file = data_dir / "demo-api-key"
         print(f"Service:   {base}  (gunicorn, {env['WEB_CONCURRENCY']} workers)")
         print(f"Demo:      {base}/demo        one article with the widget")
         print(f"           {base}/demo/list   several widgets, one counts request")
-        print(f"Dashboard: {base}/dashboard/  site 'demo', API key in {key_file}")
+        print(f"Dashboard: {base}/dashboard/  sign in: site id 'demo', API key in {key_file}")
         if new_key:
             print(f"           demo API key (created now): {new_key}")
         print(f"Counts:    curl '{base}/v1/sites/demo/reactions?article=sony-flip-flops'")
