@@ -294,6 +294,9 @@ def test_limits_are_shared_by_every_worker(
         server.stop()
     assert statuses.count(200) == limit
     assert statuses.count(429) == extra
+    # The window lives in Redis, where every worker (and every machine) sees it.
+    windows = redis_client.keys("rx:rl*")
+    assert len(windows) == 1 and int(redis_client.get(windows[0]) or 0) == limit + extra
 
 
 # -- the ballot-stuffing cap ----------------------------------------------------------------
