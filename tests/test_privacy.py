@@ -150,6 +150,13 @@ def test_the_address_hash_changes_every_utc_day() -> None:
     assert "203.0.113.7" not in today
 
 
+def test_one_ipv6_64_network_is_one_client() -> None:
+    assert address_hash("2001:db8:1:2::1", SECRET) == address_hash("2001:db8:1:2:abcd::9", SECRET)
+    assert address_hash("2001:db8:1:2::1", SECRET) != address_hash("2001:db8:1:3::1", SECRET)
+    assert address_hash("::ffff:198.51.100.1", SECRET) == address_hash("198.51.100.1", SECRET)
+    assert address_hash("198.51.100.1", SECRET) != address_hash("198.51.100.2", SECRET)
+
+
 def test_the_cap_starts_anew_with_the_next_days_hash(store: Store) -> None:
     noon = 1_795_000_000 // DAY * DAY + DAY // 2
 

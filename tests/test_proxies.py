@@ -76,3 +76,14 @@ def test_with_one_trusted_proxy_a_request_without_the_header_is_the_proxy(
     client = make_client(1)
     assert [get(client, PROXY) for _ in range(4)] == [200, 200, 200, 429]
     assert get(client, PROXY, "203.0.113.9") == 200
+
+
+def test_an_ipv6_client_is_its_64_network(make_client: Any) -> None:
+    client = make_client(1)
+    # One host picks a new address in its /64 for every request: still one budget.
+    hops = ["2001:db8:0:7::1", "2001:db8:0:7::2", "2001:db8::7:0:0:0:3", "2001:db8:0:7:ffff::4"]
+    assert [get(client, PROXY, hop) for hop in hops] == [200, 200, 200, 429]
+    # The next /64 is someone else; an IPv4 address written as IPv6 is that IPv4 address.
+    assert get(client, PROXY, "2001:db8:0:8::1") == 200
+    assert [get(client, PROXY, "203.0.113.50") for _ in range(3)] == [200] * 3
+    assert get(client, PROXY, "::ffff:203.0.113.50") == 429

@@ -6,6 +6,10 @@ A raw address never reaches Redis. Rate limits and the ballot-stuffing cap key o
 once a day is over its hashes cannot be tied to the next day's: the same address gets an
 unrelated hash each day. Without ``SECRET_KEY`` nobody can test a guessed address (the
 IPv4 space is small enough to try every address against an unkeyed hash).
+
+An IPv6 client is hashed by its /64 network: a single host is usually given a whole /64
+and may pick any address in it, so per-address limits on full IPv6 addresses would not
+hold anyone back.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import time
 from functools import lru_cache
 
@@ -25,11 +30,28 @@ def day_salt(secret: str, day: str) -> bytes:
     return hmac.new(secret.encode(), f"salt:{day}".encode(), hashlib.sha256).digest()
 
 
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_network(address: str) -> str:
+    """Return what counts as one client: an IPv4 address, or an IPv6 address's /64."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address  # not an address (a unix socket, "unknown"): kept as given
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
+    return str(ip)
+
+
 def address_hash(address: str, secret: str, now: float | None = None) -> str:
     """Return the day's keyed hash of a client address: 128 bits, URL-safe base64."""
     salt = day_salt(secret, day_of(time.time() if now is None else now))
-    digest = hmac.new(salt, address.encode(), hashlib.sha256).digest()[:16]
+    client = client_network(address).encode()
+    digest = hmac.new(salt, client, hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-__all__ = ["address_hash", "day_salt"]
+__all__ = ["address_hash", "client_network", "day_salt"]
