@@ -7,8 +7,10 @@ Both are derandomized and bounded (a fixed number of examples), keep no example 
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import redis
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -27,6 +30,10 @@ from widget.store import Store, connect, day_of
 
 SITE = "demo"
 KEYS = ("love", "like", "want", "had", "hated")
+
+# Hypothesis caches what it learns (constants, unicode tables) in ./.hypothesis even with
+# no example database: keep that out of the checkout.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "reactions-hypothesis")
 
 # -- schemathesis: every endpoint of the OpenAPI document ---------------------------------
 
