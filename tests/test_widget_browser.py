@@ -10,6 +10,7 @@ it did not expect.
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -189,7 +190,8 @@ def open_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Watched]
 
     def open_(url: str, context: Any = None, init: str = "", **options: Any) -> Watched:
         if context is None:
-            context = browser.new_context(viewport={"width": 900, "height": 900}, **options)
+            options.setdefault("viewport", {"width": 900, "height": 900})
+            context = browser.new_context(**options)
             contexts.append(context)
         w = Watched(context.new_page(), live_server.url)
         if init:
@@ -269,6 +271,8 @@ def test_a_reader_reacts_switches_withdraws_and_finds_the_choice_after_a_reload(
     expect_counts(page, {"love": 2, "hated": 1})
     expect(button(page, "love")).to_contain_text("67%")
     expect_pressed(page, None)
+    # Its own styles apply under the page's CSP (a plain button has the default cursor).
+    expect(button(page, "love")).to_have_css("cursor", "pointer")
     page.evaluate(LISTEN_FOR_CHANGES)
 
     button(page, "love").click()
@@ -303,6 +307,8 @@ def test_a_reader_reacts_switches_withdraws_and_finds_the_choice_after_a_reload(
     # Simple requests only: text/plain POSTs, no preflight, no cookies anywhere.
     assert len(w.posts()) == 4
     assert all(r.headers["content-type"].startswith("text/plain") for r in w.posts())
+    sent = json.loads(w.posts()[0].post_data)
+    assert sent["title"] == "Sony flip-flops" and sent["url"] == page.url
     assert not [r for r in w.requests if r.method == "OPTIONS"]
     assert page.context.cookies() == []
     token = page.evaluate("localStorage.getItem('reactions:reader')")
