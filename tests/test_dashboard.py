@@ -224,7 +224,7 @@ def demo_site(make_site: Callable[..., str], app: Any, store: Any) -> str:
     with app.app_context():
         site = get_sites().get("demo")
     assert site is not None
-    generate(store, site, articles=40, days=120, readers=600)
+    generate(store, site, articles=30, days=120, readers=80)
     react(store, XSS_ARTICLE, 1, "hated", title=XSS_TITLE, url="javascript:alert(5)")
     react(store, "/tricky", 2, "hated", title="Tricky", url="JaVaScRiPt:alert(6)")
     return key
@@ -292,6 +292,7 @@ def test_a_publisher_signs_in_sorts_searches_and_reads_an_article(
     follow(page, "thead >> text=Article")
     titles = [t.casefold() for t in page.locator("tbody a.title").all_text_contents()]
     assert titles == sorted(titles) and len(titles) == 25
+    page.screenshot(path=str(artifacts_dir / "dashboard-articles.png"), full_page=True)
     follow(page, "thead >> text=Love It")
     follow(page, "text=Next page »")
     assert page.locator("tbody tr").count() > 0
