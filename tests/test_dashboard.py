@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from widget.context import get_sites
 from widget.demo_data import generate
@@ -317,6 +318,24 @@ def test_a_publisher_signs_in_sorts_searches_and_reads_an_article(
     page.wait_for_selector("#key")
     page.goto(f"{page.base}/dashboard/articles")
     assert page.locator("#key").count() == 1  # signed out for real
+
+
+@pytest.mark.browser
+def test_the_demo_pages_widget_and_the_dashboard_show_the_same_counts(
+    page: Any, redis_server: Any, redis_client: Any, tmp_path: Path
+) -> None:
+    env = {"REDIS_URL": redis_server.url, "SECRET_KEY": "run-command-secret"}
+    key = ensure_demo_site(env, tmp_path, page.base)  # what the run command does
+    assert key is not None
+    page.goto(f"{page.base}/demo")
+    count = "[data-reactions] button[data-reaction={}] [data-count]"
+    for k in KEYS:  # the widget shows "–" until its counts arrive
+        expect(page.locator(count.format(k))).to_have_text(re.compile(r"^[\d,]+$"))
+    widget = {k: page.text_content(count.format(k)) for k in KEYS}
+    assert sum(int(n.replace(",", "")) for n in widget.values()) > 0
+    browser_sign_in(page, key)
+    page.goto(f"{page.base}/dashboard/article?article=sony-flip-flops")
+    assert {k: page.text_content(f"tr[data-reaction={k}] [data-count]") for k in KEYS} == widget
 
 
 @pytest.mark.browser
