@@ -88,13 +88,13 @@ p { min-height: 1.4em; margin: .5em 0 0; font-size: .85em }
 
   const mount = guard((el) => {
     if (mounted.has(el)) return;
-    mounted.add(el);
     const w = config(el);
-    // One bad id would spoil the page's counts request.
+    // A bad id would spoil the page's counts request; scan() may retry it.
     const bytes = new Blob([w.article]).size;
     if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(w.site) || !bytes || bytes > 512 || CC.test(w.article)) {
       return warn('bad data-site or data-article', el);
     }
+    mounted.add(el);
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(STYLES);
     const root = el.shadowRoot || el.attachShadow({ mode: 'open' });
     root.adoptedStyleSheets = [sheet];

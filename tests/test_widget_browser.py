@@ -340,6 +340,10 @@ def test_the_page_names_the_article_unless_the_element_does(
     # A bad element is left alone, and does not spoil the others' counts request.
     assert page.locator("#bad").evaluate("el => el.shadowRoot") is None
     assert any("bad data-site" in m for m in w.warnings)
+    # Once the page fixes it, Reactions.scan() mounts it.
+    page.evaluate("document.getElementById('bad').dataset.site = 'demo'")
+    page.evaluate("window.Reactions.scan()")
+    expect_counts(page, {"had": 1}, "#bad")
 
     w = open_page(make_page(bare))  # no canonical link: the page's own path and URL
     expect_counts(w.page, {}, "#bare")
