@@ -26,6 +26,7 @@ from tests.conftest import LiveServer, app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer
+from widget.store import Store, article_hash, connect
 
 SITE = "demo"
 URL = f"/v1/sites/{SITE}/reactions"
@@ -185,6 +186,37 @@ def test_redis_paused_then_resumed(service: Service) -> None:
     assert res.status_code == 200, res.text
     assert res.json()["counts"]["like"] == 2
     assert worker_pids(service.web.process.pid) == workers
+
+
+def test_a_call_resent_after_a_timeout_counts_once_everywhere(tmp_path: Path) -> None:
+    """Redis stalls past the socket timeout with the script already sent; redis-py sends
+    it again; Redis, resumed, runs both. The second run must answer what the first did,
+    or the site's totals and article list miss the change that the reader was told of."""
+    server = RedisServer(tmp_path / "redis", appendonly=False).start()
+    store = Store(connect(server.url, socket_timeout=0.5))
+    assert server.process is not None
+    pid = server.process.pid
+
+    def stall() -> None:
+        os.kill(pid, signal.SIGSTOP)
+        time.sleep(0.8)
+        os.kill(pid, signal.SIGCONT)
+
+    try:
+        store.set_reaction(SITE, "older", "reader-000000000001", "like", KEYS)
+        staller = threading.Thread(target=stall)
+        staller.start()
+        time.sleep(0.05)
+        tally = store.set_reaction(SITE, "newer", "reader-000000000002", "love", KEYS)
+        staller.join()
+        assert tally.counts == {**dict.fromkeys(KEYS, 0), "love": 1}
+        assert store.site_counts(SITE, KEYS) == {**dict.fromkeys(KEYS, 0), "love": 1, "like": 1}
+        assert store.article_count(SITE) == 2
+        assert store.index_page(SITE, "love", 0, 1) == [(article_hash("newer"), 1.0)]
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        store.client.close()
+        server.stop()
 
 
 # -- killed mid-load ---------------------------------------------------------------------

@@ -8,12 +8,16 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:h:{<site>|<ah>}        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:s:{<site>}:total       zset   article hash -> total       (per-site indexes,
     rx:s:{<site>}:by:<r>      zset   article hash -> count of r   updated after the
-    rx:s:{<site>}:recent      zset   article hash -> last epoch   article script, in
-    rx:s:{<site>}:counts      hash   reaction -> site total       one pipeline)
+    rx:s:{<site>}:recent      zset   article hash -> last epoch   article script, by
+    rx:s:{<site>}:counts      hash   reaction -> site total       update_site.lua)
     rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; expires after 2 days)
     rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day
+    rx:o:{<site>|<ah>}:<op>   string one reaction call's result, under a random id of the
+                                     call, so that a script re-sent after a timeout answers
+                                     what its first run did (expires after a minute)
+    rx:s:{<site>}:o:<op>      string "this call's site-index update was applied" (a minute)
     rx:s:{<site>}:titles      zset   "<casefolded title>\0<ah>" scored 0: articles A to Z
     rx:s:{<site>}:title-of    hash   article hash -> its member of :titles
     rx:rl:LIMITER/<key>/...   string a rate-limit window (flask-limiter; <key> is a hash)
@@ -33,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import secrets
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -127,6 +132,9 @@ def member_hash(member: str) -> str:
 
 # The cap hash covers one UTC day; it lives two so that a day's last writes keep it.
 CAP_TTL_SECONDS = 2 * 24 * 3600
+# How long a call's result and its "site indexes moved" marker are kept: far longer than
+# redis-py's retry of a timed-out script (REDIS_SOCKET_TIMEOUT and a short backoff).
+ONCE_TTL_SECONDS = 60
 
 
 class CapReached(Exception):
@@ -172,6 +180,7 @@ class Store:
         self._reset_article = self._script("reset_article.lua")
         self._index_after = self._script("index_after.lua")
         self._index_title = self._script("index_title.lua")
+        self._update_site = self._script("update_site.lua")
 
     def _script(self, name: str) -> Script:
         source = resources.files("widget").joinpath("lua", name).read_text("utf-8")
@@ -231,8 +240,14 @@ class Store:
         ah = article_hash(article)
         day = day_of(now)
         capped = bool(address) and cap > 0
+        # One id per call: a retry of the same call (by redis-py) is recognised as such.
+        op = secrets.token_hex(8)
         result = self._set_reaction(
-            keys=[*self._article_keys(site, ah), self._cap_key(site, ah, day)],
+            keys=[
+                *self._article_keys(site, ah),
+                self._cap_key(site, ah, day),
+                f"{PREFIX}:o:{{{site}|{ah}}}:{op}",
+            ],
             args=[
                 reader_digest(reader),
                 reaction or "",
@@ -244,6 +259,7 @@ class Store:
                 (address or "") if capped else "",
                 cap,
                 CAP_TTL_SECONDS,
+                ONCE_TTL_SECONDS,
                 *reaction_keys,
             ],
         )
@@ -253,7 +269,7 @@ class Store:
             raise CapReached(article)
         counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
         if changed:
-            self._update_site_indexes(site, ah, decremented or None, reaction, now, day)
+            self._update_site_indexes(site, ah, decremented or None, reaction, now, day, op)
         if fresh:
             self._add_to_site_indexes(site, ah, reaction_keys)
         if changed and (title or fresh):
@@ -266,17 +282,28 @@ class Store:
         self._index_title(keys=keys, args=[ah, member])
 
     def _update_site_indexes(
-        self, site: str, ah: str, old: str | None, new: str | None, now: float, day: str
+        self,
+        site: str,
+        ah: str,
+        old: str | None,
+        new: str | None,
+        now: float,
+        day: str,
+        op: str,
     ) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zincrby(self._site_key(site, "total"), (1 if new else 0) - (1 if old else 0), ah)
-        for reaction, delta in ((old, -1), (new, 1)):
-            if reaction:
-                pipe.zincrby(self._index_key(site, reaction), delta, ah)
-                pipe.hincrby(self._site_key(site, "counts"), reaction, delta)
-                pipe.hincrby(self._site_key(site, "days"), f"{day}:{reaction}", delta)
-        pipe.zadd(self._site_key(site, "recent"), {ah: int(now)}, gt=True)
-        pipe.execute()
+        total = self._site_key(site, "total")
+        self._update_site(
+            keys=[
+                self._site_key(site, f"o:{op}"),
+                total,
+                self._site_key(site, "counts"),
+                self._site_key(site, "days"),
+                self._site_key(site, "recent"),
+                self._index_key(site, old) if old else total,
+                self._index_key(site, new) if new else total,
+            ],
+            args=[ah, old or "", new or "", day, int(now), ONCE_TTL_SECONDS],
+        )
 
     def _add_to_site_indexes(self, site: str, ah: str, reaction_keys: Sequence[str]) -> None:
         # Every article is in every index, so sorting by a reaction lists all of them.
@@ -509,8 +536,22 @@ class Store:
         for key in reaction_keys:
             pipe.delete(self._index_key(site, key))
         pipe.execute()
+        # Keys that expire by themselves (the cap's, the once-markers of recent calls) are
+        # not listed anywhere: found by a scan, which a rare delete can afford.
+        for pattern in (
+            f"{PREFIX}:x:{{{site}|*",
+            f"{PREFIX}:o:{{{site}|*",
+            self._site_key(site, "o:*"),
+        ):
+            self._delete_matching(pattern)
         self.client.delete(self._site_record_key(site))
         self.client.srem(self._sites_key(), site)
+
+    def _delete_matching(self, pattern: str) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for key in self.client.scan_iter(match=pattern, count=1000):
+            pipe.delete(key)  # one key a command: the keys may be in different slots
+        pipe.execute()
 
     def _drain_article_hashes(self, site: str, batch: int = 1000) -> Iterable[list[str]]:
         # Read from the start each time: the caller deletes what it was given.

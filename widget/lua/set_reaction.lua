@@ -4,7 +4,11 @@
 -- KEYS[2]  readers hash: reader digest -> reaction key
 -- KEYS[3]  history hash: "<yyyymmdd>:<reaction>" -> net change that day
 -- KEYS[4]  today's cap hash: address hash -> new reactions admitted from it today
--- All four share one hash tag, so this script runs on one slot of a cluster.
+-- KEYS[5]  this call's result, kept for a while under a random id of the call: redis-py
+--          sends the script again after a timeout, and Redis may have run the first one
+--          after all; the second run must answer what the first did (a second run would
+--          find nothing to change and say so, and the site's indexes would miss the change)
+-- All five share one hash tag, so this script runs on one slot of a cluster.
 --
 -- ARGV[1]  reader digest
 -- ARGV[2]  new reaction key, or "" to withdraw
@@ -16,13 +20,18 @@
 -- ARGV[8]  the client's address hash (privacy.py), or "" for no cap
 -- ARGV[9]  the cap: new reactions one address may add to this article today
 -- ARGV[10] seconds the cap hash lives (it covers one day; a margin past it is harmless)
--- ARGV[11..] the site's reaction keys, in order: the counts come back in it
+-- ARGV[11] seconds the result under KEYS[5] is kept
+-- ARGV[12..] the site's reaction keys, in order: the counts come back in it
 --
 -- Returns {changed (1/0, or -1 when the cap refused the reaction and nothing changed),
 --          the reaction taken off a count or "", new article (0/1),
---          count of ARGV[11], count of ARGV[12], ...}.
-local FIRST_REACTION = 11
-local article, readers, history, cap_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+--          count of ARGV[12], count of ARGV[13], ...}.
+local FIRST_REACTION = 12
+local article, readers, history, cap_key, done = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+
+local earlier = redis.call('GET', done)
+if earlier then return cjson.decode(earlier) end
+
 local reader, new, day, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local address, cap = ARGV[8], tonumber(ARGV[9])
 
@@ -43,7 +52,7 @@ end
 if address ~= '' and old == '' and new ~= '' then
   local admitted = tonumber(redis.call('HGET', cap_key, address) or '0')
   if admitted >= cap then
-    return counts({-1, '', 0})
+    return counts({-1, '', 0})  -- not remembered: a second run refuses again, as it should
   end
   redis.call('HINCRBY', cap_key, address, 1)
   redis.call('EXPIRE', cap_key, ARGV[10])
@@ -77,4 +86,8 @@ redis.call('HSETNX', article, 'id', ARGV[5])
 if ARGV[6] ~= '' then redis.call('HSET', article, 'title', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', article, 'url', ARGV[7]) end
 
-return counts({changed, decremented, fresh})
+local result = counts({changed, decremented, fresh})
+-- Only a change needs remembering: a second run of a call that changed nothing (or was
+-- refused) answers the same as its first.
+if changed == 1 then redis.call('SET', done, cjson.encode(result), 'EX', ARGV[11]) end
+return result
