@@ -151,13 +151,21 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
     day_keys = [d.strftime("%Y%m%d") for d in span]
     series = store.site_days(site.id, day_keys, keys)
     refused = store.refused_days(site.id, day_keys)
-    top: dict[str, list[dict[str, Any]]] = {}
-    for key in keys:
-        entries = [(m, s) for m, s in store.index_page(site.id, key, 0, TOP_COUNT) if s > 0]
-        records = store.article_records(site.id, [m for m, _ in entries], keys)
-        top[key] = [
-            {"article": r.article, "title": r.title, "count": r.counts[key]} for r in records
+    leaders = {
+        key: [m for m, s in store.index_page(site.id, key, 0, TOP_COUNT) if s > 0] for key in keys
+    }
+    # One trip for the records of every reaction's leaders (an article may lead several).
+    wanted = list(dict.fromkeys(ah for hashes in leaders.values() for ah in hashes))
+    records = store.article_records(site.id, wanted, keys)
+    by_hash = {article_hash(r.article): r for r in records}
+    top = {
+        key: [
+            {"article": r.article, "title": r.title, "count": r.counts[key]}
+            for r in (by_hash.get(ah) for ah in hashes)
+            if r is not None
         ]
+        for key, hashes in leaders.items()
+    }
     return {
         "site": site.id,
         "articles": store.article_count(site.id),

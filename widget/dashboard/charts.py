@@ -52,6 +52,8 @@ def days_chart(
     """Return a stacked bar chart of reactions per day (a net loss stacks below zero)."""
     n = max(len(days), 1)
     keys = [r.key for r in reactions]
+    # Escaped and named once, not once per day: a year has 365 days of five reactions.
+    series = [(r.key, str(escape(r.label)), colour(i)) for i, r in enumerate(reactions)]
     ups = [sum(max(d["counts"][k], 0) for k in keys) for d in days]
     downs = [sum(min(d["counts"][k], 0) for k in keys) for d in days]
     step = nice_step(max([*ups, 1]) - min([*downs, 0]))
@@ -86,16 +88,14 @@ def days_chart(
     for i, day in enumerate(days):
         x = LEFT + i * slot + (slot - bar) / 2
         counts = day["counts"]
-        parts = ", ".join(
-            f"{escape(r.label)} {counts[r.key]:+d}" for r in reactions if counts[r.key]
-        )
+        parts = ", ".join(f"{label} {counts[key]:+d}" for key, label, _ in series if counts[key])
         refused = day.get("refused", 0)
         if refused:
             parts += f"; {refused:,} refused by the cap"
         out.append(f"<g><title>{escape(day['date'])}: {parts or 'no change'}</title>")
         up, down = 0.0, 0.0
-        for index, key in enumerate(keys):
-            v = day["counts"][key]
+        for key, _, css in series:
+            v = counts[key]
             if v > 0:
                 y0, y1 = y(up + v), y(up)
                 up += v
@@ -105,7 +105,7 @@ def days_chart(
             else:
                 continue
             out.append(
-                f'<rect class="{colour(index)}" x="{x:.2f}" y="{y0:.2f}" '
+                f'<rect class="{css}" x="{x:.2f}" y="{y0:.2f}" '
                 f'width="{bar:.2f}" height="{max(y1 - y0, 0.5):.2f}"/>'
             )
         # An invisible full-height target, so a hover anywhere on the day shows its title.
