@@ -19,7 +19,7 @@ KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 DAY = 86_400
 # Yesterday: the summary's 30 days cover every reaction below (up to 20 days older).
 NOW = float(int(time.time()) - DAY)
-SORTS = ("total", "recent", *KEYS)
+SORTS = ("total", "recent", "title", *KEYS)
 
 
 @pytest.fixture
@@ -39,8 +39,10 @@ def fill(store: Any, site: str, articles: int, seed: int) -> None:
             when = start + reader * 7200
             token = f"reader-{seed}-{reader:010d}"
             article = f"/post/{n}"
+            # Some articles have no title: the title index sorts them by id.
+            title = f"Post {n:03d}" if n % 4 else None
             store.set_reaction(site, article, token, rng.choice(KEYS), KEYS,
-                               title=f"Post {n}", now=when)  # fmt: skip
+                               title=title, now=when)  # fmt: skip
             if rng.random() < 0.3:
                 store.set_reaction(site, article, token, rng.choice((*KEYS, None)), KEYS,
                                    now=when + 3600)  # fmt: skip
@@ -63,6 +65,13 @@ def snapshot(client: Any, key: str, store: Any, site: str = "demo") -> dict[str,
     seen["articles"] = store.article_count(site)
     days = [day_of(NOW - n * DAY) for n in range(-2, 25)]
     seen["days"] = store.site_days(site, days, KEYS)
+    # Every index as Redis holds it (a zero in a hash reads as a missing field).
+    for name in ("total", "recent", "titles", *(f"by:{r}" for r in KEYS)):
+        seen[name + " index"] = store.client.zrange(store._site_key(site, name), 0, -1,
+                                                    withscores=True)  # fmt: skip
+    for name in ("counts", "days", "title-of"):
+        values = store.client.hgetall(store._site_key(site, name))
+        seen[name + " index"] = {k: v for k, v in values.items() if v != "0"}
     return seen
 
 
@@ -71,6 +80,8 @@ def damage(store: Any, site: str = "demo") -> None:
     client = store.client
     site_key = store._site_key
     client.delete(site_key(site, "total"), site_key(site, "by:love"), site_key(site, "days"))
+    client.delete(site_key(site, "title-of"))
+    client.zadd(site_key(site, "titles"), {"aaa\0" + "0" * 20: 0})
     client.zadd(site_key(site, "recent"), {"0" * 20: 1})
     client.zadd(site_key(site, "by:like"), {"f" * 20: 7})
     client.hincrby(site_key(site, "counts"), "hated", 5)

@@ -1,11 +1,11 @@
 """Rebuild a site's indexes from its articles: ``flask --app widget reindex [SITE]``.
 
-The per-site indexes (by total, by each reaction, by recency, the site's counts and its
-per-day series) are kept in step with the articles by deltas after each article script.
-They live in another slot than the articles, so a failover that loses the last writes of
-one node, or a crash between the script and its index pipeline, can leave them off by a
-few. This rebuilds them from what each article itself holds (its counts, its last
-reaction time, its history), which is the source of truth.
+The per-site indexes (by total, by each reaction, by recency, by title, the site's
+counts and its per-day series) are kept in step with the articles by deltas after each
+article script. They live in another slot than the articles, so a failover that loses the
+last writes of one node, or a crash between the script and its index update, can leave
+them off by a few. This rebuilds them from what each article itself holds (its counts,
+title, last reaction time and history), which is the source of truth.
 
 It is the store's work, so it uses the store's key layout, in a module of its own to keep
 store.py small. Memory stays bounded: the article keys are found with SCAN (on every
@@ -15,8 +15,8 @@ under temporary keys in the site's slot, then renamed over the old ones, so read
 the old or the new index, never a half-built one. Running it twice gives the same result.
 
 Writes that land while it runs may be missed by the new indexes (run it again, or when
-the service is stopped, for an exact result). The article ids of articles that were reset
-leave the site's day series too: it becomes the sum of the articles' histories.
+the service is stopped, for an exact result). Articles that were reset leave the site's
+day series too: it becomes the sum of the articles' histories.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from flask.cli import with_appcontext
 
 from .context import get_sites, get_store
 from .sites import Site
-from .store import PREFIX, STORAGE_ERRORS, Store
+from .store import PREFIX, STORAGE_ERRORS, Store, title_member
 
 TEMP = "reindex"
 
@@ -57,7 +57,8 @@ def _epoch(iso_time: str | None) -> int:
 
 def _index_names(reaction_keys: Sequence[str]) -> list[str]:
     """Return the names (Store._site_key) of every index this module rebuilds."""
-    return ["total", "recent", "counts", "days", *(f"by:{r}" for r in reaction_keys)]
+    by_reaction = (f"by:{r}" for r in reaction_keys)
+    return ["total", "recent", "counts", "days", "titles", "title-of", *by_reaction]
 
 
 def _article_hash_batches(store: Store, site: str, batch: int) -> Iterator[list[str]]:
@@ -82,7 +83,8 @@ def rebuild_site_indexes(
     client = store.client
     temp = {name: store._site_key(site, f"{TEMP}:{name}") for name in _index_names(reaction_keys)}
     client.delete(*temp.values())  # a run that was interrupted left these
-    fields = ["first", "last", *(f"c:{r}" for r in reaction_keys)]
+    fields = ["first", "last", "id", "title", *(f"c:{r}" for r in reaction_keys)]
+    first_count = 4
     counts: Counter[str] = Counter()
     days: Counter[str] = Counter()
     articles = 0
@@ -106,18 +108,22 @@ def rebuild_site_indexes(
         # articles this run has not summed yet.
         pipe = client.pipeline(transaction=False)
         for ah, values, _ in found:
-            pipe.zadd(temp["total"], {ah: sum(int(v or 0) for v in values[2:])}, nx=True)
+            total = sum(int(v or 0) for v in values[first_count:])
+            pipe.zadd(temp["total"], {ah: total}, nx=True)
         new = pipe.execute()
         pipe = client.pipeline(transaction=False)
         for (ah, values, history), added in zip(found, new, strict=True):
+            article_counts = dict(zip(reaction_keys, values[first_count:], strict=True))
             pipe.zadd(temp["recent"], {ah: _epoch(values[1])})
-            for reaction, value in zip(reaction_keys, values[2:], strict=True):
+            for reaction, value in article_counts.items():
                 pipe.zadd(temp[f"by:{reaction}"], {ah: int(value or 0)})
+            # A to Z by title, an article without one by its id (Store.set_reaction).
+            member = title_member(values[3] or values[2] or "", ah)
+            pipe.zadd(temp["titles"], {member: 0})
+            pipe.hset(temp["title-of"], ah, member)
             if added:
                 articles += 1
-                counts.update(
-                    {r: int(v or 0) for r, v in zip(reaction_keys, values[2:], strict=True)}
-                )
+                counts.update({r: int(v or 0) for r, v in article_counts.items()})
                 days.update({day: int(change) for day, change in history.items()})
         pipe.execute()
     # Zeros are left out, as HMGET reads a missing field as 0.
