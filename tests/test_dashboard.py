@@ -402,3 +402,35 @@ def test_it_fits_a_phone(
         assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the table scrolls
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_every_task_works_with_javascript_off(
+    browser: Any, live_server: Any, demo_site: str, store: Any
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.base = live_server.url
+        browser_sign_in(page, demo_site)
+        follow(page, "text=365 days")
+        assert "days=365" in page.url
+        follow(page, "nav >> text=Articles")
+        follow(page, "thead >> text=Hated It")
+        hated = [
+            int(t.replace(",", ""))
+            for t in page.locator("td[data-reaction=hated]").all_text_contents()
+        ]
+        assert hated == sorted(hated, reverse=True)
+        page.fill("#q", "sony")
+        follow(page, "form[role=search] button")
+        follow(page, "tbody tr[data-article] a.title")
+        assert page.locator("svg.chart").count() == 1
+        follow(page, "text=Reset…")
+        follow(page, "button:has-text('Reset the article')")
+        assert "Reset" in page.text_content(".flash")
+        assert store.article_record("demo", "sony-flip-flops", KEYS) is None
+        follow(page, "button:has-text('Sign out')")
+        assert page.locator("#key").count() == 1
+    finally:
+        context.close()
