@@ -48,7 +48,7 @@ class Service:
 
 
 def make_site(server: RedisServer) -> str:
-    app = create_app(app_config(server))  # type: ignore[arg-type]
+    app = create_app(app_config(server))
     with app.app_context():
         _, api_key = get_sites().create(SITE, "Demo", [])
     app.extensions["reactions.store"].client.close()
