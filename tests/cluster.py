@@ -8,7 +8,6 @@ forms the cluster with plain commands, so it works with Redis 6.2 (no ADDSLOTSRA
 from __future__ import annotations
 
 import random
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import redis
 from redis.cluster import RedisCluster
 
-from widget.redis_server import RedisServer
+from widget.redis_server import RedisServer, port_is_free
 
 SLOTS = 16384
 NODE_TIMEOUT_MS = 2000
@@ -25,20 +24,11 @@ NODE_TIMEOUT_MS = 2000
 PORT_RANGE = (20000, 45000)
 
 
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def cluster_port(taken: set[int]) -> int:
     """Return a port that is free, as is its cluster bus port (port + 10000)."""
     for _ in range(200):
         port = random.randint(*PORT_RANGE)
-        if port not in taken and _bindable(port) and _bindable(port + 10000):
+        if port not in taken and port_is_free(port) and port_is_free(port + 10000):
             taken.add(port)
             return port
     raise RuntimeError("no free port pair for a cluster node")

@@ -12,21 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .redis_server import RedisServer, RedisServerError, free_port
+from .redis_server import RedisServer, RedisServerError, free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_PORT = 6380
-
-
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -81,7 +70,7 @@ def main() -> int:
 
     redis_server = None
     if "REDIS_URL" not in env:
-        redis_port = DEFAULT_REDIS_PORT if _port_free(DEFAULT_REDIS_PORT) else free_port()
+        redis_port = DEFAULT_REDIS_PORT if port_is_free(DEFAULT_REDIS_PORT) else free_port()
         redis_server = RedisServer(
             data_dir / "redis",
             redis_port,

@@ -48,6 +48,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Return whether a TCP port on 127.0.0.1 can be bound right now."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 class RedisServer:
     """One redis-server process on 127.0.0.1, with its data in a folder of its own."""
 
