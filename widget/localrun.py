@@ -60,6 +60,8 @@ def ensure_demo_site(env: dict[str, str], data_dir: Path, base: str) -> str | No
 
 def main() -> int:
     """Run Redis (unless REDIS_URL is set) and gunicorn until Ctrl-C."""
+    # A shell starting us in the background ignores SIGINT; Ctrl-C or `kill -INT` must stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     data_dir = Path(os.environ.get("DATA_DIR", ROOT / "var")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -67,6 +69,10 @@ def main() -> int:
     port = int(env.get("PORT", "8000"))
     env.setdefault("BIND", f"127.0.0.1:{port}")
     env.setdefault("WEB_CONCURRENCY", "2")
+    host, _, bind_port = env["BIND"].rpartition(":")
+    if host in {"127.0.0.1", "localhost"} and not port_is_free(int(bind_port)):
+        print(f"port {bind_port} is in use: stop what runs there, or set PORT", file=sys.stderr)
+        return 1
 
     redis_server = None
     if "REDIS_URL" not in env:
@@ -82,8 +88,9 @@ def main() -> int:
             print(f"could not start Redis: {exc}", file=sys.stderr)
             return 1
         env["REDIS_URL"] = redis_server.url
+        version = redis_server.version().split()[2].removeprefix("v=")
         print(
-            f"Redis:     {redis_server.version().split()[2]} on {redis_server.url}, "
+            f"Redis:     {version} on {redis_server.url}, "
             f"data in {redis_server.data_dir} (append-only file on)"
         )
     else:
