@@ -49,8 +49,11 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
-    """Return whether a TCP port on 127.0.0.1 can be bound right now."""
+    """Return whether a server could listen on a TCP port of 127.0.0.1 right now."""
     with socket.socket() as sock:
+        # As servers bind (gunicorn, redis-server): a port whose old connections linger in
+        # TIME_WAIT is free; one that something listens on is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
