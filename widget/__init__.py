@@ -66,7 +66,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(demo.bp)
     from . import dashboard, publisher_api
+    from .dashboard.session import DashboardSessionInterface
 
+    app.session_interface = DashboardSessionInterface()
     app.register_blueprint(publisher_api.bp)
     app.register_blueprint(dashboard.bp)
     limits.limit_blueprints(app, limiter)

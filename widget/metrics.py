@@ -90,13 +90,27 @@ def _start_clock(sender: Flask, **_: object) -> None:
     g.metrics_started = time.perf_counter()
 
 
+# The labelled children, kept by their label values: labels() validates and converts
+# its arguments and takes a lock on every call. Bounded as the labels themselves are.
+_request_children: dict[tuple[str, str, int], Counter] = {}
+_latency_children: dict[str, Histogram] = {}
+
+
 def _observe(response: Response) -> Response:
     endpoint = endpoint_label()
     status = response.status_code
-    REQUESTS.labels(endpoint, request.method, str(status)).inc()
+    method = request.method
+    requests = _request_children.get((endpoint, method, status))
+    if requests is None:
+        requests = REQUESTS.labels(endpoint, method, str(status))
+        _request_children[(endpoint, method, status)] = requests
+    requests.inc()
     started = g.get("metrics_started")
     if started is not None:
-        LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+        latency = _latency_children.get(endpoint)
+        if latency is None:
+            latency = _latency_children[endpoint] = LATENCY.labels(endpoint)
+        latency.observe(time.perf_counter() - started)
     if status == 429:
         RATE_LIMITED.labels(endpoint).inc()
     return response

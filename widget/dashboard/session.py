@@ -5,11 +5,26 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import session
+from flask import Flask, Request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ..auth import session_matches
 from ..context import get_sites
 from ..sites import Site, key_digest
+
+
+class DashboardSessionInterface(SecureCookieSessionInterface):
+    """The signed cookie session, opened on the dashboard's paths only."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Open the session under /dashboard; elsewhere give the read-only null session."""
+        # Only the dashboard uses a session, and opening one (a signing serializer built
+        # per request) cost the reader API's GET about 8% of its time. A null session
+        # reads as empty and refuses writes, so nothing else can start using one by mistake.
+        path = request.path
+        if path == "/dashboard" or path.startswith("/dashboard/"):
+            return super().open_session(app, request)
+        return self.make_null_session(app)
 
 
 def csrf_token() -> str:
