@@ -269,12 +269,19 @@ class Store:
             raise CapReached(article)
         counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
         if changed:
-            self._update_site_indexes(site, ah, decremented or None, reaction, now, day, op)
-        if fresh:
-            self._add_to_site_indexes(site, ah, reaction_keys)
-        if changed and (title or fresh):
             # Only with a change of counts: a repeated request costs no extra trip.
-            self._set_title_member(site, ah, title_member(title or article, ah))
+            member = title_member(title or article, ah) if title or fresh else ""
+            self._update_site_indexes(
+                site,
+                ah,
+                decremented or None,
+                reaction,
+                now,
+                day,
+                op,
+                reaction_keys if fresh else (),
+                member,
+            )
         return Tally(counts=counts, mine=reaction)
 
     def _set_title_member(self, site: str, ah: str, member: str) -> None:
@@ -290,7 +297,11 @@ class Store:
         now: float,
         day: str,
         op: str,
+        fresh_keys: Sequence[str],
+        title: str,
     ) -> None:
+        # One script for every site-slot change of the call (deltas, a new article's entry
+        # in every index, its title): one round trip, applied once per call id.
         total = self._site_key(site, "total")
         self._update_site(
             keys=[
@@ -301,16 +312,21 @@ class Store:
                 self._site_key(site, "recent"),
                 self._index_key(site, old) if old else total,
                 self._index_key(site, new) if new else total,
+                self._site_key(site, "titles"),
+                self._site_key(site, "title-of"),
+                *(self._index_key(site, key) for key in fresh_keys),
             ],
-            args=[ah, old or "", new or "", day, int(now), ONCE_TTL_SECONDS],
+            args=[
+                ah,
+                old or "",
+                new or "",
+                day,
+                int(now),
+                ONCE_TTL_SECONDS,
+                1 if fresh_keys else 0,
+                title,
+            ],
         )
-
-    def _add_to_site_indexes(self, site: str, ah: str, reaction_keys: Sequence[str]) -> None:
-        # Every article is in every index, so sorting by a reaction lists all of them.
-        pipe = self.client.pipeline(transaction=False)
-        for key in ("total", *reaction_keys):
-            pipe.zadd(self._index_key(site, key), {ah: 0}, nx=True)
-        pipe.execute()
 
     def get_tallies(
         self,
