@@ -13,7 +13,8 @@ checked in the same atomic step as the write (``store.set_reaction``).
 
 Design choices, said once here:
 
-* Keys are ``privacy.address_hash`` values, never addresses: Redis holds no raw IP.
+* Keys are ``privacy.address_hash`` values, never addresses: Redis holds no raw IP. The
+  hash is computed once per request (``privacy.client_hash``), not once per limit.
 * The fixed-window strategy costs one round trip (INCR and EXPIRE in one script) per limit.
   Its price is that a client may spend up to twice a limit across a window boundary.
 * ``X-RateLimit-*`` headers and ``Retry-After`` are sent on the 429 answer only: putting
@@ -32,13 +33,13 @@ import json
 import time
 from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from .errors import error_response
-from .privacy import address_hash
+from .privacy import client_hash
 from .store import STORAGE_ERRORS, article_hash
 
 LIMITER = "reactions.limiter"
@@ -58,14 +59,9 @@ def storage_uri(redis_url: str, cluster: bool) -> str:
     return f"redis+cluster://{rest.split('/', 1)[0]}" if scheme == "redis" else redis_url
 
 
-def client_address() -> str:
-    """Return the client's address as the WSGI server (or ProxyFix) saw it."""
-    return request.remote_addr or "unknown"
-
-
 def address_key() -> str:
     """Return the rate-limit key of the client: its address's keyed hash of the day."""
-    return "a:" + address_hash(client_address(), current_app.config["SECRET_KEY"])
+    return "a:" + client_hash()
 
 
 def _posted_article() -> str | None:
