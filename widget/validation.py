@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,22 +20,36 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "bad_request", message)
 
 
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F: one compiled class
+# checks an id in C, where a per-character unicodedata lookup cost a 100-article GET
+# a sixth of its time.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# No character takes more than 4 bytes of UTF-8 (a surrogate, passed through, takes 3).
+_SHORT_ENOUGH = MAX_ARTICLE_BYTES // 4
+
+
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    return _CONTROL.search(text) is not None
 
 
 def check_article(article: Any) -> str:
     """Return the article id, or raise 400 invalid_article."""
     if not isinstance(article, str) or not article:
         raise ApiError(400, "invalid_article", "an article id must be a non-empty string")
-    if len(article.encode("utf-8", "surrogatepass")) > MAX_ARTICLE_BYTES:
+    if (
+        len(article) > _SHORT_ENOUGH
+        and len(article.encode("utf-8", "surrogatepass")) > MAX_ARTICLE_BYTES
+    ):
         raise ApiError(
             400, "invalid_article", f"an article id is at most {MAX_ARTICLE_BYTES} bytes of UTF-8"
         )
-    if _has_control(article):
-        raise ApiError(400, "invalid_article", "an article id may not hold control characters")
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in article):
-        raise ApiError(400, "invalid_article", "an article id must be valid UTF-8")
+    if _CONTROL_OR_SURROGATE.search(article) is not None:
+        if _has_control(article):
+            raise ApiError(400, "invalid_article", "an article id may not hold control characters")
+        if _SURROGATE.search(article) is not None:
+            raise ApiError(400, "invalid_article", "an article id must be valid UTF-8")
     return article
 
 
