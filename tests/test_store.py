@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 import pytest
+import redis
 
 from widget.sites import DEFAULT_REACTIONS
-from widget.store import Store, day_of
+from widget.store import Store, Tally, article_hash, day_of
 
 KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 READER_A = "reader-aaaaaaaaaaaa"
@@ -148,3 +149,16 @@ def test_no_raw_reader_token_is_stored(store: Store) -> None:
         if store.client.type(key) == "hash":
             flat = " ".join(f"{k}={v}" for k, v in store.client.hgetall(key).items())
             assert READER_A not in flat
+
+
+def test_a_failed_read_leaves_no_reply_for_the_next_read(store: Store) -> None:
+    react(store, READER_A, "love", article="good")
+    # Not a hash: the middle HMGET of the next read gets a WRONGTYPE error reply.
+    store.client.set(store._article_keys("demo", article_hash("bad"))[0], "not a hash")
+    with pytest.raises(redis.ResponseError):
+        store.get_tallies("demo", ["good", "bad", "other"], KEYS, READER_A)
+    # The replies after the error must not be read as the answers of later reads.
+    for _ in range(3):
+        tally = store.get_tallies("demo", ["good", "other"], KEYS, READER_A)
+        assert tally["good"] == Tally(zeros(love=1), "love")
+        assert tally["other"] == Tally(zeros(), None)

@@ -39,12 +39,13 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, cast
 
+import hiredis
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.cluster import RedisCluster
@@ -52,6 +53,9 @@ from redis.commands.core import Script
 from redis.retry import Retry
 
 from .cluster import LazyCluster
+
+# hiredis's stub types its argument as a one-item tuple; it takes any number of items.
+_pack_command = cast(Callable[[tuple[str, ...]], bytes], hiredis.pack_command)
 
 PREFIX = "rx"
 SITES_TAG = "{sites}"
@@ -338,13 +342,13 @@ class Store:
         """Return the counts of many articles (and the reader's own reactions) in one trip."""
         fields = [f"c:{key}" for key in reaction_keys]
         digest = reader_digest(reader) if reader else None
-        pipe = self.client.pipeline(transaction=False)
+        commands: list[tuple[str, ...]] = []
         for article in articles:
             article_key, readers_key, _ = self._article_keys(site, article_hash(article))
-            pipe.hmget(article_key, fields)
+            commands.append(("HMGET", article_key, *fields))
             if digest:
-                pipe.hget(readers_key, digest)
-        replies = iter(pipe.execute())
+                commands.append(("HGET", readers_key, digest))
+        replies = iter(self._read_commands(commands))
         tallies: dict[str, Tally] = {}
         for article in articles:
             values = next(replies)
@@ -352,6 +356,36 @@ class Store:
             counts = {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
             tallies[article] = Tally(counts=counts, mine=mine)
         return tallies
+
+    def _read_commands(self, commands: Sequence[tuple[str, ...]]) -> list[Any]:
+        """Send read commands with no reply callbacks, and return their replies, in one trip."""
+        client = self.client
+        if not isinstance(client, redis.Redis):
+            # A cluster's pipeline sends each node its share of the keys.
+            pipe = self.client.pipeline(transaction=False)
+            for command in commands:
+                pipe.execute_command(*command, keys=[command[1]])
+            return list(pipe.execute())
+        # redis-py's pipeline spends about 10 us of Python on each command (queueing,
+        # packing argument by argument, each reply through its callbacks): 70% of the
+        # CPU of a 100-article read. These replies need no callback, so hiredis packs the
+        # commands at once and they are read straight off one pooled connection, with
+        # the client's retry, as Redis.execute_command does for one command.
+        packed = [b"".join([_pack_command(command) for command in commands])]
+        pool = client.connection_pool
+        conn: Any = pool.get_connection()  # redis-py's connections are not typed
+
+        def attempt() -> list[Any]:
+            conn.send_packed_command(packed)
+            return [conn.read_response() for _ in commands]
+
+        try:
+            return conn.retry.call_with_retry(attempt, lambda _error: conn.disconnect())  # type: ignore[no-any-return]
+        except BaseException:
+            conn.disconnect()  # unread replies must not reach the connection's next user
+            raise
+        finally:
+            pool.release(conn)
 
     def reset_article(self, site: str, article: str, reaction_keys: Sequence[str]) -> bool:
         """Remove an article's counts, readers and history; return whether it existed."""
