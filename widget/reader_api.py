@@ -73,8 +73,12 @@ def _tally_json(tally: Tally, with_mine: bool) -> dict[str, Any]:
 @bp.after_request
 def add_cors_headers(response: Response) -> Response:
     """Let the site's allowed origins (and only them) read the answer in a browser."""
-    response.vary.add("Origin")
-    origin = request.headers.get("Origin")
+    headers = response.headers
+    if "Vary" in headers:
+        response.vary.add("Origin")
+    else:
+        headers["Vary"] = "Origin"  # what vary.add() makes of no Vary, without parsing one
+    origin = request.environ.get("HTTP_ORIGIN")  # request.headers.get("Origin"), unwrapped
     site: Site | None = g.get("site")
     # An unknown site has no counts to protect: its error is readable, so the widget
     # can say what is wrong instead of "the service is down".
@@ -97,6 +101,19 @@ def preflight(site_id: str) -> Response:
     response.headers["Access-Control-Allow-Headers"] = "Content-Type"
     response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
     return response
+
+
+# The Date header of the current second: http_date() once a second, not once a request.
+_date: tuple[int, str] = (-1, "")
+
+
+def _http_date() -> str:
+    global _date
+    second = int(time.time())
+    cached = _date  # one read: another thread may replace the tuple meanwhile
+    if cached[0] != second:
+        cached = _date = (second, http_date(second))
+    return cached[1]
 
 
 def _unquote(text: str) -> str:
@@ -176,7 +193,7 @@ def get_counts(site_id: str) -> Response:
     else:
         # All that make_conditional() adds to a request with no condition (its Content-Length
         # is set already), without its parsing of headers that are not there.
-        response.headers["Date"] = http_date()
+        response.headers["Date"] = _http_date()
     return response
 
 
