@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, request
@@ -167,34 +166,7 @@ def init_app(app: Flask) -> Limiter | None:
     )
     app.errorhandler(RateLimitExceeded)(lambda exc: _limited(limiter, exc))
     app.extensions[LIMITER] = limiter
-    _resolve_once(limiter)
     return limiter
-
-
-def _resolve_once(limiter: Limiter) -> None:
-    """Make the limiter resolve the limits of each endpoint once, not on every request."""
-    # flask-limiter re-parses every limit string of the blueprint and walks its exemptions
-    # on each request (about a fifth of a limited POST's Python work). Here every limit is
-    # declared at start-up with a fixed string (limit_blueprints), so what it finds for an
-    # endpoint never changes; which of them apply to the method is still decided per request.
-    manager = limiter.limit_manager
-    for name in ("resolve_limits", "exemption_scope"):
-        setattr(manager, name, _memoized(getattr(manager, name)))
-
-
-def _memoized(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Return ``method(app, *args)`` remembered by its args (one limiter serves one app)."""
-    found: dict[tuple[Any, ...], Any] = {}
-
-    def call(app: Flask, *args: Any) -> Any:
-        try:
-            result = found[args]
-        except KeyError:
-            result = found[args] = method(app, *args)
-        # resolve_limits answers lists, which its caller then owns: give it copies.
-        return tuple(list(part) for part in result) if isinstance(result, tuple) else result
-
-    return call
 
 
 def limit_blueprints(app: Flask, limiter: Limiter | None) -> None:
