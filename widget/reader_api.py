@@ -32,7 +32,7 @@ from werkzeug.http import http_date
 from . import metrics
 from .context import get_store, require_site
 from .errors import ApiError
-from .privacy import address_hash
+from .privacy import client_hash
 from .sites import Site
 from .store import CapReached, Tally
 from .validation import (
@@ -251,7 +251,7 @@ def set_reaction(site_id: str) -> Response:
 
     config = current_app.config
     cap = config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0
-    address = address_hash(request.remote_addr or "unknown", config["SECRET_KEY"])
+    address = client_hash()
     try:
         tally = get_store().set_reaction(
             site.id,
