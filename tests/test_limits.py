@@ -357,3 +357,26 @@ def test_a_configured_cap_bounds_one_address_on_one_article_only(
     assert get(client).get_json()["articles"]["a1"]["counts"] == zeros(love=2, like=1)
     assert get(client, "a2").get_json()["articles"]["a2"]["counts"] == zeros(love=1)
     assert refused(app) == 2
+
+
+def test_dashboard_sign_in_attempts_are_limited_per_address(
+    make_app: Callable[..., Any],
+) -> None:
+    app = make_app(RATELIMIT_SIGNIN="3/minute")
+    key = add_site(app)
+    client = app.test_client()
+
+    def attempt(api_key: str, addr: str = ADDR) -> Any:
+        page = client.get("/dashboard/", environ_base=env(addr)).get_data(as_text=True)
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        form = {"csrf": csrf, "site": SITE, "key": api_key}
+        return client.post("/dashboard/sign-in", data=form, environ_base=env(addr))
+
+    assert [attempt("rk_wrong").status_code for _ in range(3)] == [401, 401, 401]
+    refused = attempt(key)  # even the right key, once the address is over its budget
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert attempt(key, addr="198.51.100.9").status_code == 302  # another address signs in
+    # Browsing the dashboard is not counted against sign-in.
+    assert client.get("/dashboard/", environ_base=env("198.51.100.9")).status_code == 200

@@ -135,6 +135,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Publisher API requests per API key.",
     ),
     Setting(
+        "RATELIMIT_SIGNIN",
+        "10/minute",
+        str,
+        "Dashboard sign-in attempts per client address.",
+    ),
+    Setting(
         "READERS_PER_ADDRESS_PER_ARTICLE",
         50,
         _non_negative_int,

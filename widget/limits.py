@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, request
@@ -177,3 +178,11 @@ def limit_blueprints(app: Flask, limiter: Limiter | None) -> None:
 
     apply_reader_limits(limiter, reader_api.bp, app.config)
     apply_publisher_limits(limiter, publisher_api.bp, app.config)
+    # Keys are 256 random bits, so this is not about guessing: each attempt costs a site
+    # lookup, and a flood of them should cost the flooder, not Redis.
+    # flask-limiter checks a view's own limit in the wrapper its decorator returns, so the
+    # registered view is replaced by that wrapper.
+    sign_in = "dashboard.do_sign_in"
+    view: Callable[..., Any] = app.view_functions[sign_in]
+    limit = limiter.limit(app.config["RATELIMIT_SIGNIN"], methods=["POST"])
+    app.view_functions[sign_in] = limit(view)
