@@ -72,10 +72,15 @@ def _article_param() -> str | None:
     return article
 
 
-def _record(site: Site, article_id: str | None) -> ArticleRecord | None:
-    if not article_id:
-        return None
-    return get_store().article_record(site.id, article_id, site.reaction_keys)
+def _requested_record() -> ArticleRecord | tuple[str, int]:
+    """Return the signed-in site's article that the request names, else the 404 page."""
+    site: Site = g.site
+    article_id = _article_param()
+    if article_id:
+        record = get_store().article_record(site.id, article_id, site.reaction_keys)
+        if record is not None:
+            return record
+    return render_template("dashboard/missing.html", article_id=article_id), 404
 
 
 @bp.get("/")
@@ -93,7 +98,6 @@ def index() -> str | Response:
         data=data,
         days=days,
         day_choices=DAY_CHOICES,
-        biggest=max(data["counts"].values(), default=0),
         cap=config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0,
     )
 
@@ -145,18 +149,16 @@ def articles() -> str:
 @signed_in
 def article() -> tuple[str, int] | str:
     """Show one article: its counts and a chart of its history."""
-    site: Site = g.site
-    article_id = _article_param()
-    record = _record(site, article_id)
-    if record is None:
-        return render_template("dashboard/missing.html", article_id=article_id), 404
+    record = _requested_record()
+    if not isinstance(record, ArticleRecord):
+        return record
     days = _days_param()
     return render_template(
         "dashboard/article.html",
         record=record,
         days=days,
         day_choices=DAY_CHOICES,
-        history=history(get_store(), site, record.article, days),
+        history=history(get_store(), g.site, record.article, days),
     )
 
 
@@ -173,11 +175,9 @@ def export(fmt: str) -> Response | tuple[str, int]:
 @signed_in
 def confirm_reset() -> tuple[str, int] | str:
     """Ask before resetting an article."""
-    site: Site = g.site
-    article_id = _article_param()
-    record = _record(site, article_id)
-    if record is None:
-        return render_template("dashboard/missing.html", article_id=article_id), 404
+    record = _requested_record()
+    if not isinstance(record, ArticleRecord):
+        return record
     return render_template("dashboard/reset.html", record=record)
 
 
