@@ -19,6 +19,8 @@ import time
 
 from flask import Flask, Response, current_app, g, request, request_started
 
+from .clock import PerSecond
+
 log = logging.getLogger("widget.requests")
 
 FORMATS = ("text", "json")
@@ -60,18 +62,14 @@ def format_line(fields: dict[str, object], fmt: str) -> str:
     )
 
 
-# The formatted second of the last line: strftime once a second, not once a request.
-_second: tuple[int, str] = (-1, "")
+# strftime once a second, not once a request.
+_iso_second = PerSecond(lambda second: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
 
 
 def _now() -> str:
-    global _second
     now = time.time()
     second = int(now)
-    cached = _second  # one read: another thread may replace the tuple meanwhile
-    if cached[0] != second:
-        cached = _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{cached[1]}.{int((now - second) * 1000):03d}Z"
+    return f"{_iso_second(second)}.{int((now - second) * 1000):03d}Z"
 
 
 def _start_clock(sender: Flask, **_: object) -> None:

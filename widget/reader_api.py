@@ -30,6 +30,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.http import http_date
 
 from . import metrics
+from .clock import PerSecond
 from .context import get_store, require_site
 from .errors import ApiError
 from .privacy import client_hash
@@ -103,17 +104,8 @@ def preflight(site_id: str) -> Response:
     return response
 
 
-# The Date header of the current second: http_date() once a second, not once a request.
-_date: tuple[int, str] = (-1, "")
-
-
-def _http_date() -> str:
-    global _date
-    second = int(time.time())
-    cached = _date  # one read: another thread may replace the tuple meanwhile
-    if cached[0] != second:
-        cached = _date = (second, http_date(second))
-    return cached[1]
+# The Date header: http_date() once a second, not once a request.
+_http_date = PerSecond(http_date)
 
 
 def _unquote(text: str) -> str:
@@ -193,7 +185,7 @@ def get_counts(site_id: str) -> Response:
     else:
         # All that make_conditional() adds to a request with no condition (its Content-Length
         # is set already), without its parsing of headers that are not there.
-        response.headers["Date"] = _http_date()
+        response.headers["Date"] = _http_date(int(time.time()))
     return response
 
 
