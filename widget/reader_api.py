@@ -88,15 +88,20 @@ def add_cors_headers(response: Response) -> Response:
     return response
 
 
+def _require_allowed_origin(site: Site, origin: str | None) -> None:
+    """Refuse a browser request from a page that is not an allowed origin of the site."""
+    if origin is not None and not site.allows_origin(origin):
+        raise ApiError(
+            403, "origin_not_allowed", f"{origin} is not an allowed origin of site {site.id!r}"
+        )
+
+
 @bp.route("", methods=["OPTIONS"], provide_automatic_options=False)
 def preflight(site_id: str) -> Response:
     """Answer a CORS preflight for the site's allowed origins."""
     site = g.site = require_site(site_id)
-    origin = request.headers.get("Origin", "")
-    if origin and not site.allows_origin(origin):
-        raise ApiError(
-            403, "origin_not_allowed", f"{origin} is not an allowed origin of site {site.id!r}"
-        )
+    # A preflight with an empty Origin names no page to refuse.
+    _require_allowed_origin(site, request.headers.get("Origin") or None)
     response = Response(status=204, mimetype="application/json")
     response.headers["Access-Control-Allow-Methods"] = "GET, POST"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type"
@@ -216,11 +221,7 @@ def _seconds_to_midnight() -> int:
 def set_reaction(site_id: str) -> Response:
     """Set, switch or (with ``reaction: null``) withdraw one reader's reaction."""
     site = g.site = require_site(site_id)
-    origin = request.headers.get("Origin")
-    if origin is not None and not site.allows_origin(origin):
-        raise ApiError(
-            403, "origin_not_allowed", f"{origin} is not an allowed origin of site {site.id!r}"
-        )
+    _require_allowed_origin(site, request.headers.get("Origin"))
     body = _read_json_body()
     unknown = set(body) - POST_FIELDS
     if unknown:
