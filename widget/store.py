@@ -488,15 +488,6 @@ class Store:
         rank, score = pipe.execute()
         return None if rank is None else (int(rank), float(score))
 
-    def index_below(
-        self, site: str, sort: str, score: float, count: int, offset: int = 0
-    ) -> list[tuple[str, float]]:
-        """Return index entries with a score of at most ``score``, highest first."""
-        pairs: list[Any] = self.client.zrevrangebyscore(
-            self._index_key(site, sort), score, "-inf", start=offset, num=count, withscores=True
-        )
-        return [(str(m), float(s)) for m, s in pairs]
-
     def index_after(
         self, site: str, sort: str, score: float, member: str, count: int
     ) -> list[tuple[str, float]]:
@@ -529,16 +520,6 @@ class Store:
                 yield [str(m) for m, _ in pairs]
             if not cursor:
                 return
-
-    def iter_article_hashes(self, site: str, batch: int = 1000) -> Iterator[list[str]]:
-        """Yield every article hash of a site in batches, without holding them all."""
-        start = 0
-        while True:
-            page = self.client.zrange(self._site_key(site, "total"), start, start + batch - 1)
-            if not page:
-                return
-            yield [str(m) for m in page]
-            start += batch
 
     # -- sites ------------------------------------------------------------------------
 
