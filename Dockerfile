@@ -1,7 +1,7 @@
 # The service: gunicorn with the production config (gunicorn.conf.py), as a non-root user.
 #   docker build -t reactions-widget .
 #   docker run -e SECRET_KEY=... -e REDIS_URL=redis://redis-host:6379/0 -p 8000:8000 reactions-widget
-# docker-compose.yml runs it together with Redis; see "Running with Docker" in the README.
+# docker-compose.yml runs it together with Redis; see docs/docker.md.
 
 # Build the wheel in a stage of its own, so the image holds the installed package only
 # (no sources, no build tools, no test extras).

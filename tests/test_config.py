@@ -36,8 +36,29 @@ def test_bad_values_are_refused_by_name(name: str, value: str) -> None:
         from_environ({name: value})
 
 
-def test_every_setting_is_documented_in_the_readme() -> None:
-    readme = (ROOT / "README.md").read_text()
-    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, re.MULTILINE))
+CONFIG_DOC = ROOT / "docs" / "configuration.md"
+
+
+def documented_default(default: object) -> str:
+    """Return a setting's default as the docs' table writes it."""
+    if default is None:
+        return "(none)"
+    if isinstance(default, bool):
+        return "`1`" if default else "`0`"
+    return f"`{default}`"
+
+
+def test_every_setting_is_documented_with_its_default() -> None:
+    text = CONFIG_DOC.read_text()
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|", text, re.MULTILINE)
+    documented: dict[str, list[str]] = {}
+    for name, default in rows:
+        documented.setdefault(name, []).append(default.strip())
     missing = [s.name for s in SETTINGS if s.name not in documented]
-    assert not missing, f"settings missing from the README's configuration tables: {missing}"
+    assert not missing, f"settings missing from {CONFIG_DOC.name}'s tables: {missing}"
+    wrong = {
+        s.name: (documented[s.name], documented_default(s.default))
+        for s in SETTINGS
+        if any(d != documented_default(s.default) for d in documented[s.name])
+    }
+    assert not wrong, f"defaults in {CONFIG_DOC.name} that differ from config.SETTINGS: {wrong}"
