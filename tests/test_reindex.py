@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from widget.sites import DEFAULT_REACTIONS
-from widget.store import day_of
+from widget.store import day_of, keys
 
 KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 DAY = 86_400
@@ -67,10 +67,10 @@ def snapshot(client: Any, key: str, store: Any, site: str = "demo") -> dict[str,
     seen["days"] = store.site_days(site, days, KEYS)
     # Every index as Redis holds it (a zero in a hash reads as a missing field).
     for name in ("total", "recent", "titles", *(f"by:{r}" for r in KEYS)):
-        seen[name + " index"] = store.client.zrange(store._site_key(site, name), 0, -1,
+        seen[name + " index"] = store.client.zrange(keys.site_key(site, name), 0, -1,
                                                     withscores=True)  # fmt: skip
     for name in ("counts", "days", "title-of"):
-        values = store.client.hgetall(store._site_key(site, name))
+        values = store.client.hgetall(keys.site_key(site, name))
         seen[name + " index"] = {k: v for k, v in values.items() if v != "0"}
     return seen
 
@@ -78,7 +78,7 @@ def snapshot(client: Any, key: str, store: Any, site: str = "demo") -> dict[str,
 def damage(store: Any, site: str = "demo") -> None:
     """Lose some indexes and corrupt the others, as a failover or a crash could."""
     client = store.client
-    site_key = store._site_key
+    site_key = keys.site_key
     client.delete(site_key(site, "total"), site_key(site, "by:love"), site_key(site, "days"))
     client.delete(site_key(site, "title-of"))
     client.zadd(site_key(site, "titles"), {"aaa\0" + "0" * 20: 0})
@@ -106,7 +106,7 @@ def test_reindex_rebuilds_lost_and_corrupted_indexes_exactly(
     assert f"reindexed 'demo': 45 articles, {total} reactions" in result.output
     assert snapshot(client, reindex_key, store) == before
     assert (store.site_counts("demo-2", KEYS), store.article_count("demo-2")) == other_before
-    assert not store.client.exists(store._site_key("demo", "reindex:total"))
+    assert not store.client.exists(keys.site_key("demo", "reindex:total"))
 
     # Idempotent: again, and for every site, nothing changes.
     again = runner.invoke(args=["reindex"])
@@ -133,7 +133,7 @@ def test_reindex_then_reactions_keep_the_indexes_in_step(
 def test_reindex_of_a_site_without_reactions_empties_its_indexes(
     app: Any, runner: Any, store: Any, reindex_key: str
 ) -> None:
-    store.client.zadd(store._site_key("demo", "total"), {"a" * 20: 3})
+    store.client.zadd(keys.site_key("demo", "total"), {"a" * 20: 3})
     result = runner.invoke(args=["reindex", "demo"])
     assert result.exit_code == 0, result.output
     assert "reindexed 'demo': 0 articles, 0 reactions" in result.output

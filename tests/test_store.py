@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from widget.sites import DEFAULT_REACTIONS
-from widget.store import Store, Tally, article_hash, day_of
+from widget.store import Store, Tally, article_hash, day_of, keys
 
 KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 READER_A = "reader-aaaaaaaaaaaa"
@@ -154,7 +154,7 @@ def test_no_raw_reader_token_is_stored(store: Store) -> None:
 def test_a_failed_read_leaves_no_reply_for_the_next_read(store: Store) -> None:
     react(store, READER_A, "love", article="good")
     # Not a hash: the middle HMGET of the next read gets a WRONGTYPE error reply.
-    store.client.set(store._article_keys("demo", article_hash("bad"))[0], "not a hash")
+    store.client.set(keys.article_key("demo", article_hash("bad")), "not a hash")
     with pytest.raises(redis.ResponseError):
         store.get_tallies("demo", ["good", "bad", "other"], KEYS, READER_A)
     # The replies after the error must not be read as the answers of later reads.

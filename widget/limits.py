@@ -36,15 +36,13 @@ from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from .errors import error_response
 from .privacy import client_hash
-from .store import STORAGE_ERRORS, article_hash
+from .store import STORAGE_ERRORS, article_hash, retry_policy
+from .store.keys import RATE_LIMIT_PREFIX
 
 LIMITER = "reactions.limiter"
-KEY_PREFIX = "rx:rl"
 # The reader API reads at most this much of a POST body (reader_api.MAX_BODY_BYTES).
 MAX_KEYED_BODY = 4096
 
@@ -155,10 +153,10 @@ def init_app(app: Flask) -> Limiter | None:
         storage_options=cast(
             dict[str, str | int],
             {
-                "key_prefix": KEY_PREFIX,
+                "key_prefix": RATE_LIMIT_PREFIX,
                 "socket_timeout": timeout,
                 "socket_connect_timeout": timeout,
-                "retry": Retry(ExponentialBackoff(cap=0.1, base=0.01), 1),
+                "retry": retry_policy(),
             },
         ),
         strategy="fixed-window",

@@ -2,7 +2,7 @@
 
 Article pages use a keyset cursor: the (score, article hash) of the last entry shown, so
 the next page starts right after it however many reactions arrive meanwhile (see
-``widget/lua/index_after.lua``). Offsets would skip or repeat articles as others move.
+``widget/store/lua/index_after.lua``). Offsets would skip or repeat articles as others move.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .sites import Site
-from .store import TITLE_SORT_CHARS, ArticleRecord, Store, article_hash, member_hash
+from .store import TITLE_SORT_CHARS, ArticleRecord, Store, article_hash, day_name, member_hash
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -136,7 +136,7 @@ def day_range(days: int, today: date | None = None) -> list[date]:
 
 
 def _days_json(series: dict[str, dict[str, int]], days: Sequence[date]) -> list[dict[str, Any]]:
-    return [{"date": day.isoformat(), "counts": series[day.strftime("%Y%m%d")]} for day in days]
+    return [{"date": day.isoformat(), "counts": series[day_name(day)]} for day in days]
 
 
 def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
     keys = site.reaction_keys
     counts = store.site_counts(site.id, keys)
     span = day_range(days)
-    day_keys = [d.strftime("%Y%m%d") for d in span]
+    day_keys = [day_name(d) for d in span]
     series = store.site_days(site.id, day_keys, keys)
     refused = store.refused_days(site.id, day_keys)
     leaders = {
@@ -183,9 +183,7 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
 def history(store: Store, site: Site, article: str, days: int = DEFAULT_DAYS) -> dict[str, Any]:
     """Return an article's net change of each count on each day of the range."""
     span = day_range(days)
-    series = store.article_days(
-        site.id, article, [d.strftime("%Y%m%d") for d in span], site.reaction_keys
-    )
+    series = store.article_days(site.id, article, [day_name(d) for d in span], site.reaction_keys)
     return {"article": article, "days": _days_json(series, span)}
 
 

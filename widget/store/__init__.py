@@ -1,0 +1,57 @@
+"""The one package that owns Redis: every key and script of the service, behind ``Store``.
+
+One room per concern, each a part of the one ``Store`` object the app makes:
+
+    keys.py          the key layout (the table of every key), and every function naming one
+    client.py        connect(), the errors that mean "no Redis", the retry, the Lua scripts
+    cluster.py       the Redis Cluster client that connects on first use
+    reactions.py     a reader's reaction, the counts reads, an article's reset and records
+    indexes.py       a site's indexes and totals: moved after each write, paged, scanned
+    rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
+    site_records.py  the sites' settings, and a site's deletion
+    lua/             the scripts, one file each
+
+The store knows nothing of Flask.
+"""
+
+from __future__ import annotations
+
+from .client import STORAGE_ERRORS, Client, connect, retry_policy
+from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
+from .reactions import (
+    CAP_TTL_SECONDS,
+    ArticleRecord,
+    CapReached,
+    Reactions,
+    Tally,
+    iso,
+    reader_digest,
+)
+from .rebuild import IndexRebuild, ReindexResult
+from .site_records import SiteRecords
+
+
+class Store(Reactions, SiteRecords, IndexRebuild):
+    """Every Redis key and script of the service, around one shared client."""
+
+
+__all__ = [
+    "CAP_TTL_SECONDS",
+    "STORAGE_ERRORS",
+    "TITLE_SORT_CHARS",
+    "ArticleRecord",
+    "CapReached",
+    "Client",
+    "ReindexResult",
+    "Store",
+    "Tally",
+    "article_hash",
+    "connect",
+    "day_name",
+    "day_of",
+    "iso",
+    "member_hash",
+    "reader_digest",
+    "retry_policy",
+    "title_member",
+]

@@ -1,0 +1,126 @@
+"""The Redis client: how it connects and retries, the errors that mean "no Redis", the scripts.
+
+Every Redis client of the service fails fast (short timeouts, one short retry), so that a
+request meets a Redis outage as a 503 within about a second, never a hung worker: the
+store's client made here, and flask-limiter's (``limits.py``), with the same policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from importlib import resources
+from typing import Any, cast
+
+import hiredis
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
+from redis.commands.core import Script
+from redis.retry import Retry
+
+from .cluster import LazyCluster
+
+Client = redis.Redis | RedisCluster
+
+# hiredis's stub types its argument as a one-item tuple; it takes any number of items.
+_pack_command = cast(Callable[[tuple[str, ...]], bytes], hiredis.pack_command)
+
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.ReadOnlyError,
+    # Raised by RedisCluster when no node answers, or a slot has no master. (Our keys never
+    # cross slots in one command, so its other use, a cross-slot command, cannot happen.)
+    redis.exceptions.RedisClusterException,
+)
+
+
+def retry_policy(retries: int = 1) -> Retry:
+    """Return the retry of every Redis client of the service: short, with backoff."""
+    return Retry(ExponentialBackoff(cap=0.1, base=0.01), retries)
+
+
+def connect(
+    url: str, *, cluster: bool = False, socket_timeout: float = 0.5, retries: int = 1
+) -> Client:
+    """Return a Redis client that fails fast: short timeouts, a short retry with backoff."""
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": socket_timeout,
+        "retry": retry_policy(retries),
+        # No health_check_interval: its PING has a retry of its own, nested inside the
+        # connect's, which doubled the wait for a 503 on a paused Redis (2 s instead of 1).
+        # A dead idle connection is caught by the retry on the command instead.
+        "retry_on_error": [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+    }
+    if cluster:
+        # RedisCluster retries a failed command itself (with `retry`, after re-reading the
+        # slot map on MOVED or a dead node), so no per-connection retry on top of it.
+        options.pop("retry_on_error")
+        # Connected on first use, so the service starts (and answers 503) while the
+        # cluster is down.
+        return cast(RedisCluster, LazyCluster(url, options))
+    return redis.Redis.from_url(url, **options)
+
+
+def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[Any]:
+    """Send read commands with no reply callbacks, and return their replies, in one trip."""
+    single = client if isinstance(client, redis.Redis) else None
+    if single is None:
+        # A cluster's pipeline sends each node its share of the keys.
+        pipe = client.pipeline(transaction=False)
+        for command in commands:
+            pipe.execute_command(*command, keys=[command[1]])
+        return list(pipe.execute())
+    # A hand-written pipeline, kept because it earns more than 5% on the 100-article GET:
+    # scripts/bench --duration 30 gave it 17% more requests a second than with
+    # client.pipeline(transaction=False) (means of two alternating runs each on a loaded
+    # 2-CPU machine: 655 against 558), and the read itself takes 0.33 ms of CPU instead
+    # of 0.73 (time.process_time of get_tallies, 100 articles, in one process).
+    # redis-py's pipeline spends about 4 us more Python on each command (queueing,
+    # packing argument by argument, each reply through its callbacks). These replies
+    # need no callback, so hiredis packs the commands at once and they are read straight
+    # off one pooled connection, with the client's retry, as Redis.execute_command does
+    # for one command. It leans on redis-py's connection API (get_connection,
+    # send_packed_command, read_response, retry), which tests/test_store.py exercises.
+    packed = [b"".join([_pack_command(command) for command in commands])]
+    pool = single.connection_pool
+    conn: Any = pool.get_connection()  # redis-py's connections are not typed
+
+    def attempt() -> list[Any]:
+        conn.send_packed_command(packed)
+        return [conn.read_response() for _ in commands]
+
+    try:
+        return conn.retry.call_with_retry(attempt, lambda _error: conn.disconnect())  # type: ignore[no-any-return]
+    except BaseException:
+        conn.disconnect()  # unread replies must not reach the connection's next user
+        raise
+    finally:
+        pool.release(conn)
+
+
+class StoreBase:
+    """The one shared client, and the Lua scripts (``lua/``) registered on it once."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.set_reaction_script = self._script("set_reaction.lua")
+        self.reset_article_script = self._script("reset_article.lua")
+        self.index_after_script = self._script("index_after.lua")
+        self.index_title_script = self._script("index_title.lua")
+        self.update_site_script = self._script("update_site.lua")
+
+    def _script(self, name: str) -> Script:
+        source = resources.files("widget.store").joinpath("lua", name).read_text("utf-8")
+        # register_script re-sends the source after a NOSCRIPT (a restart, SCRIPT FLUSH).
+        return self.client.register_script(source)
+
+    def ping(self) -> bool:
+        """Return whether Redis answers."""
+        return bool(self.client.ping())

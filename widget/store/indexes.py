@@ -1,0 +1,169 @@
+"""A site's indexes: its articles by total, recency, each reaction and title, its totals.
+
+They live in the site's slot (``keys.site_key``), apart from the articles, and follow each
+article script by deltas (``update_site.lua``); ``rebuild.py`` recomputes them from the
+articles when they may have drifted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from . import keys
+from .client import StoreBase
+
+# How long a call's result and its "site indexes moved" marker are kept: far longer than
+# redis-py's retry of a timed-out script (REDIS_SOCKET_TIMEOUT and a short backoff).
+ONCE_TTL_SECONDS = 60
+
+
+class SiteIndexes(StoreBase):
+    """Reads and moves of a site's indexes, totals and day series."""
+
+    # -- moved by the reaction writes ------------------------------------------------
+
+    def _update_site_indexes(
+        self,
+        site: str,
+        ah: str,
+        old: str | None,
+        new: str | None,
+        now: float,
+        day: str,
+        op: str,
+        fresh_keys: Sequence[str],
+        title: str,
+    ) -> None:
+        # One script for every site-slot change of the call (deltas, a new article's entry
+        # in every index, its title): one round trip, applied once per call id.
+        total = keys.index_key(site, "total")
+        self.update_site_script(
+            keys=[
+                keys.marker_key(site, op),
+                total,
+                keys.site_key(site, "counts"),
+                keys.site_key(site, "days"),
+                keys.index_key(site, "recent"),
+                keys.index_key(site, old) if old else total,
+                keys.index_key(site, new) if new else total,
+                keys.site_key(site, "titles"),
+                keys.site_key(site, "title-of"),
+                *(keys.index_key(site, key) for key in fresh_keys),
+            ],
+            args=[
+                ah,
+                old or "",
+                new or "",
+                day,
+                int(now),
+                ONCE_TTL_SECONDS,
+                1 if fresh_keys else 0,
+                title,
+            ],
+        )
+
+    def _remove_from_indexes(
+        self, site: str, ah: str, counts: dict[str, int], day: str, reaction_keys: Sequence[str]
+    ) -> None:
+        """Take a reset article out of the site's indexes, and its counts off the site's."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in ("total", "recent", *reaction_keys):
+            pipe.zrem(keys.index_key(site, key), ah)
+        for reaction, count in counts.items():
+            if count:
+                pipe.hincrby(keys.site_key(site, "counts"), reaction, -count)
+                pipe.hincrby(keys.site_key(site, "days"), f"{day}:{reaction}", -count)
+        pipe.execute()
+        titles = [keys.site_key(site, "titles"), keys.site_key(site, "title-of")]
+        self.index_title_script(keys=titles, args=[ah, ""])
+
+    def _delete_indexes(self, site: str, reaction_keys: Sequence[str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for name in (*keys.SITE_INDEXES, "refused"):
+            pipe.delete(keys.site_key(site, name))
+        for key in reaction_keys:
+            pipe.delete(keys.index_key(site, key))
+        pipe.execute()
+
+    # -- the site's totals -----------------------------------------------------------
+
+    def article_count(self, site: str) -> int:
+        """Return how many articles of the site have had a reaction."""
+        return int(self.client.zcard(keys.index_key(site, "total")))
+
+    def site_counts(self, site: str, reaction_keys: Sequence[str]) -> dict[str, int]:
+        """Return the site's total count of each reaction."""
+        values = self.client.hmget(keys.site_key(site, "counts"), list(reaction_keys))
+        return {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
+
+    def site_days(
+        self, site: str, days: Sequence[str], reaction_keys: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """Return the site's net change of each reaction on each day (yyyymmdd)."""
+        return self._days(keys.site_key(site, "days"), days, reaction_keys)
+
+    def refused_days(self, site: str, days: Sequence[str]) -> dict[str, int]:
+        """Return how many new reactions the per-address cap refused on each day (yyyymmdd)."""
+        key = keys.site_key(site, "refused")
+        values = self.client.hmget(key, list(days)) if days else []
+        return {day: int(v or 0) for day, v in zip(days, values, strict=True)}
+
+    def _days(
+        self, key: str, days: Sequence[str], reaction_keys: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        fields = [f"{day}:{r}" for day in days for r in reaction_keys]
+        values = iter(self.client.hmget(key, fields) if fields else [])
+        return {day: {r: int(next(values) or 0) for r in reaction_keys} for day in days}
+
+    # -- pages and scans ---------------------------------------------------------------
+
+    def index_page(self, site: str, sort: str, start: int, count: int) -> list[tuple[str, float]]:
+        """Return (article hash, score) pairs of a site index, highest score first."""
+        pairs: list[Any] = self.client.zrevrange(
+            keys.index_key(site, sort), start, start + count - 1, withscores=True
+        )
+        return [(str(m), float(s)) for m, s in pairs]
+
+    def index_after(
+        self, site: str, sort: str, score: float, member: str, count: int
+    ) -> list[tuple[str, float]]:
+        """Return the index entries right after (score, member), highest score first."""
+        pairs = self.index_after_script(
+            keys=[keys.index_key(site, sort)], args=[repr(float(score)), member, count]
+        )
+        it = iter(pairs)
+        return [(str(m), float(s)) for m, s in zip(it, it, strict=True)]
+
+    def title_page(self, site: str, after: str | None, count: int) -> list[str]:
+        """Return members of the site's title index (A to Z) right after ``after``."""
+        start = "-" if after is None else "(" + after
+        members: list[Any] = self.client.zrangebylex(
+            keys.site_key(site, "titles"), start, "+", start=0, num=count
+        )
+        return [str(m) for m in members]
+
+    def scan_article_hashes(self, site: str, batch: int = 500) -> Iterator[list[str]]:
+        """Yield every article hash of a site in batches, in no order (ZSCAN).
+
+        Unlike paging by rank, an article whose score changes meanwhile is still seen;
+        one may come twice only if the index is resized during the scan.
+        """
+        key = keys.index_key(site, "total")
+        cursor = 0
+        while True:
+            cursor, pairs = self.client.zscan(key, cursor, count=batch)
+            if pairs:
+                yield [str(m) for m, _ in pairs]
+            if not cursor:
+                return
+
+    def _drain_article_hashes(self, site: str, batch: int = 1000) -> Iterable[list[str]]:
+        # Read from the start each time: the caller deletes what it was given.
+        key = keys.index_key(site, "total")
+        while True:
+            page = [str(m) for m in self.client.zrange(key, 0, batch - 1)]
+            if not page:
+                return
+            yield page
+            self.client.zrem(key, *page)

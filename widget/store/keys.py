@@ -1,0 +1,137 @@
+"""The Redis key layout of the service: every key is named here, and nowhere else.
+
+Key layout (``{...}`` is the Redis Cluster hash tag):
+
+    rx:a:{<site>|<ah>}        hash   one article: "c:<reaction>" counts, id, title, url,
+                                     first, last (ISO 8601 UTC)
+    rx:r:{<site>|<ah>}        hash   reader digest -> reaction key
+    rx:h:{<site>|<ah>}        hash   "<yyyymmdd>:<reaction>" -> net change that day
+    rx:s:{<site>}:total       zset   article hash -> total       (per-site indexes,
+    rx:s:{<site>}:by:<r>      zset   article hash -> count of r   updated after the
+    rx:s:{<site>}:recent      zset   article hash -> last epoch   article script, by
+    rx:s:{<site>}:counts      hash   reaction -> site total       update_site.lua)
+    rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
+    rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
+                                     ballot-stuffing cap; expires after 2 days)
+    rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day
+    rx:o:{<site>|<ah>}:<op>   string one reaction call's result, under a random id of the
+                                     call, so that a script re-sent after a timeout answers
+                                     what its first run did (expires after a minute)
+    rx:s:{<site>}:o:<op>      string "this call's site-index update was applied" (a minute)
+    rx:s:{<site>}:titles      zset   "<casefolded title>\\0<ah>" scored 0: articles A to Z
+    rx:s:{<site>}:title-of    hash   article hash -> its member of :titles
+    rx:rl:LIMITER/<key>/...   string a rate-limit window (flask-limiter; <key> is a hash)
+    rx:{sites}:site:<site>    string the site's settings, JSON
+    rx:{sites}:all            set    every site id
+
+``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
+and a ``{`` or ``}`` in them must not change which slot an article's keys live in.
+
+One article's keys share a hash tag, so each script touches one slot. The per-site
+indexes live in another slot; they are moved by deltas (ZINCRBY, HINCRBY), which commute,
+so racing writers leave them exact.
+
+A ``*`` given for a part of a name makes a SCAN pattern of it (site ids and article hashes
+hold no glob characters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+
+PREFIX = "rx"
+ALL_KEYS = f"{PREFIX}:*"  # a SCAN pattern: every key of the service
+SITES_TAG = "{sites}"
+# flask-limiter's storage prefix: its windows are "<this>:LIMITER/...".
+RATE_LIMIT_PREFIX = f"{PREFIX}:rl"
+# A UTC day as the history, the cap and the site's day series name it.
+DAY_FORMAT = "%Y%m%d"
+# The per-site indexes of a site that are not one per reaction (those are index_key's).
+SITE_INDEXES = ("total", "recent", "counts", "days", "titles", "title-of")
+TITLE_SORT_CHARS = 100
+
+
+def day_of(epoch: float) -> str:
+    """Return the UTC day of an epoch time as yyyymmdd."""
+    return datetime.fromtimestamp(epoch, UTC).strftime(DAY_FORMAT)
+
+
+def day_name(day: date) -> str:
+    """Return a calendar day as yyyymmdd."""
+    return day.strftime(DAY_FORMAT)
+
+
+def article_hash(article: str) -> str:
+    """Return the short digest that names an article in Redis keys."""
+    return hashlib.blake2b(article.encode(), digest_size=10, person=b"rx-article-v1").hexdigest()
+
+
+def _article_tag(site: str, ah: str) -> str:
+    return f"{{{site}|{ah}}}"
+
+
+def article_key(site: str, ah: str) -> str:
+    """Return the hash of an article's counts and metadata."""
+    return f"{PREFIX}:a:{_article_tag(site, ah)}"
+
+
+def article_keys(site: str, ah: str) -> tuple[str, str, str]:
+    """Return an article's three keys: its counts, its readers, its history."""
+    tag = _article_tag(site, ah)
+    return article_key(site, ah), f"{PREFIX}:r:{tag}", f"{PREFIX}:h:{tag}"
+
+
+def article_hash_in(key: str) -> str:
+    """Return the article hash in the name of one of an article's keys."""
+    return key[key.rindex("|") + 1 : key.rindex("}")]
+
+
+def cap_key(site: str, ah: str, day: str) -> str:
+    """Return the hash of the new reactions each address added to an article on a day."""
+    return f"{PREFIX}:x:{_article_tag(site, ah)}:{day}"
+
+
+def result_key(site: str, ah: str, op: str) -> str:
+    """Return the key that keeps one reaction call's result for a minute."""
+    return f"{PREFIX}:o:{_article_tag(site, ah)}:{op}"
+
+
+def site_key(site: str, name: str) -> str:
+    """Return one of a site's keys (its indexes, counts, day series), all in one slot."""
+    return f"{PREFIX}:s:{{{site}}}:{name}"
+
+
+def index_key(site: str, sort: str) -> str:
+    """Return the zset that orders a site's articles by total, recency or a reaction."""
+    return site_key(site, sort if sort in {"total", "recent"} else f"by:{sort}")
+
+
+def marker_key(site: str, op: str) -> str:
+    """Return the key that says one call's site-index update was applied (for a minute)."""
+    return site_key(site, f"o:{op}")
+
+
+def is_call_record(key: str) -> bool:
+    """Say whether a key is a call's result or marker, which lives a minute."""
+    return key.startswith(f"{PREFIX}:o:") or ":o:" in key
+
+
+def site_record_key(site: str) -> str:
+    """Return the key of a site's settings."""
+    return f"{PREFIX}:{SITES_TAG}:site:{site}"
+
+
+def all_sites_key() -> str:
+    """Return the set of every site id."""
+    return f"{PREFIX}:{SITES_TAG}:all"
+
+
+def title_member(title: str, ah: str) -> str:
+    """Return an article's member of its site's title index: sorts by title, then hash."""
+    return f"{title.casefold()[:TITLE_SORT_CHARS]}\0{ah}"
+
+
+def member_hash(member: str) -> str:
+    """Return the article hash at the end of a title index member."""
+    return member.rpartition("\0")[2]

@@ -1,0 +1,217 @@
+"""Reactions: a reader's write (``set_reaction.lua``), the counts reads, an article's reset.
+
+A write is one script on the article's slot (its counts, readers, history and today's cap,
+atomically), then, when the counts changed, one on the site's slot to move its indexes
+(``indexes.py``). Each call has a random id, so a script that redis-py re-sends after a
+timeout answers what its first run did instead of counting twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from . import keys
+from .client import read_commands
+from .indexes import ONCE_TTL_SECONDS, SiteIndexes
+
+# How an article's first and last reaction times are stored.
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The cap hash covers one UTC day; it lives two so that a day's last writes keep it.
+CAP_TTL_SECONDS = 2 * 24 * 3600
+
+
+def reader_digest(token: str) -> str:
+    """Return what is stored for a reader token: a 96-bit digest, never the token."""
+    digest = hashlib.blake2b(token.encode(), digest_size=12, person=b"rx-reader-v1").digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def iso(epoch: float) -> str:
+    """Return an epoch time as ISO 8601 UTC with a Z."""
+    return datetime.fromtimestamp(int(epoch), UTC).strftime(ISO_FORMAT)
+
+
+class CapReached(Exception):
+    """One address already added as many new reactions to this article today as allowed."""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One article's counts as read from Redis, in the order of the site's reactions."""
+
+    counts: dict[str, int]
+    mine: str | None = None
+
+    @property
+    def total(self) -> int:
+        """Return the sum of the counts."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One article with its metadata and counts, as the publisher side lists it."""
+
+    article: str
+    title: str | None
+    url: str | None
+    counts: dict[str, int]
+    first_reaction_at: str | None
+    last_reaction_at: str | None
+
+    @property
+    def total(self) -> int:
+        """Return the sum of the counts."""
+        return sum(self.counts.values())
+
+
+class Reactions(SiteIndexes):
+    """Readers' reactions to articles, and what is read back of them."""
+
+    def set_reaction(
+        self,
+        site: str,
+        article: str,
+        reader: str,
+        reaction: str | None,
+        reaction_keys: Sequence[str],
+        *,
+        title: str | None = None,
+        url: str | None = None,
+        now: float | None = None,
+        address: str | None = None,
+        cap: int = 0,
+    ) -> Tally:
+        """Set (or, with None, withdraw) one reader's reaction and return the new counts.
+
+        With an ``address`` hash and a ``cap`` > 0, a reader with no reaction to the article
+        may add one only while that address added fewer than ``cap`` today; otherwise
+        nothing changes, the refusal is counted for the site, and CapReached is raised.
+        """
+        now = time.time() if now is None else now
+        ah = keys.article_hash(article)
+        day = keys.day_of(now)
+        capped = bool(address) and cap > 0
+        # One id per call: a retry of the same call (by redis-py) is recognised as such.
+        op = secrets.token_hex(8)
+        result = self.set_reaction_script(
+            keys=[
+                *keys.article_keys(site, ah),
+                keys.cap_key(site, ah, day),
+                keys.result_key(site, ah, op),
+            ],
+            args=[
+                reader_digest(reader),
+                reaction or "",
+                day,
+                iso(now),
+                article,
+                title or "",
+                url or "",
+                (address or "") if capped else "",
+                cap,
+                CAP_TTL_SECONDS,
+                ONCE_TTL_SECONDS,
+                *reaction_keys,
+            ],
+        )
+        changed, decremented, fresh = int(result[0]), result[1], int(result[2])
+        if changed < 0:
+            self.client.hincrby(keys.site_key(site, "refused"), day, 1)
+            raise CapReached(article)
+        counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
+        if changed:
+            # Only with a change of counts: a repeated request costs no extra trip.
+            member = keys.title_member(title or article, ah) if title or fresh else ""
+            self._update_site_indexes(
+                site,
+                ah,
+                decremented or None,
+                reaction,
+                now,
+                day,
+                op,
+                reaction_keys if fresh else (),
+                member,
+            )
+        return Tally(counts=counts, mine=reaction)
+
+    def get_tallies(
+        self,
+        site: str,
+        articles: Sequence[str],
+        reaction_keys: Sequence[str],
+        reader: str | None = None,
+    ) -> dict[str, Tally]:
+        """Return the counts of many articles (and the reader's own reactions) in one trip."""
+        fields = [f"c:{key}" for key in reaction_keys]
+        digest = reader_digest(reader) if reader else None
+        commands: list[tuple[str, ...]] = []
+        for article in articles:
+            article_key, readers_key, _ = keys.article_keys(site, keys.article_hash(article))
+            commands.append(("HMGET", article_key, *fields))
+            if digest:
+                commands.append(("HGET", readers_key, digest))
+        replies = iter(read_commands(self.client, commands))
+        tallies: dict[str, Tally] = {}
+        for article in articles:
+            values = next(replies)
+            mine = next(replies) if digest else None
+            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
+            tallies[article] = Tally(counts=counts, mine=mine)
+        return tallies
+
+    def reset_article(self, site: str, article: str, reaction_keys: Sequence[str]) -> bool:
+        """Remove an article's counts, readers and history; return whether it existed."""
+        ah = keys.article_hash(article)
+        article_keys = keys.article_keys(site, ah)
+        result = self.reset_article_script(keys=article_keys, args=list(reaction_keys))
+        existed = bool(int(result[0]))
+        counts = dict(zip(reaction_keys, (int(c) for c in result[1:]), strict=True))
+        self._remove_from_indexes(site, ah, counts, keys.day_of(time.time()), reaction_keys)
+        return existed
+
+    def article_days(
+        self, site: str, article: str, days: Sequence[str], reaction_keys: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """Return an article's net change of each reaction on each day (yyyymmdd)."""
+        _, _, history_key = keys.article_keys(site, keys.article_hash(article))
+        return self._days(history_key, days, reaction_keys)
+
+    def article_records(
+        self, site: str, hashes: Sequence[str], reaction_keys: Sequence[str]
+    ) -> list[ArticleRecord]:
+        """Return the metadata and counts of articles named by their hashes, in one trip."""
+        fields = ["id", "title", "url", "first", "last", *(f"c:{k}" for k in reaction_keys)]
+        pipe = self.client.pipeline(transaction=False)
+        for ah in hashes:
+            pipe.hmget(keys.article_key(site, ah), fields)
+        records = []
+        for values in pipe.execute():
+            if values[0] is None:  # reset between the index read and this one
+                continue
+            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values[5:], strict=True)}
+            records.append(
+                ArticleRecord(
+                    article=values[0],
+                    title=values[1],
+                    url=values[2],
+                    counts=counts,
+                    first_reaction_at=values[3],
+                    last_reaction_at=values[4],
+                )
+            )
+        return records
+
+    def article_record(
+        self, site: str, article: str, reaction_keys: Sequence[str]
+    ) -> ArticleRecord | None:
+        """Return one article's metadata and counts, or None if nobody reacted to it."""
+        records = self.article_records(site, [keys.article_hash(article)], reaction_keys)
+        return records[0] if records else None

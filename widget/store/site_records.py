@@ -1,0 +1,68 @@
+"""Site records: each site's settings as JSON, and the set of every site id.
+
+They share one slot (``{sites}``), apart from any site's data. What a site is, and the
+cache in front of these reads, are ``widget/sites.py``'s.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from . import keys
+from .indexes import SiteIndexes
+
+
+class SiteRecords(SiteIndexes):
+    """Load, create, save and delete sites (a delete takes every key of its articles)."""
+
+    def load_site(self, site: str) -> dict[str, Any] | None:
+        """Return a site's stored settings, or None."""
+        raw = self.client.get(keys.site_record_key(site))
+        return json.loads(raw) if raw else None
+
+    def load_sites(self) -> list[dict[str, Any]]:
+        """Return every site's stored settings, by id."""
+        ids = sorted(str(s) for s in self.client.smembers(keys.all_sites_key()))
+        if not ids:
+            return []
+        raws = self.client.mget([keys.site_record_key(s) for s in ids])
+        return [json.loads(raw) for raw in raws if raw]
+
+    def create_site(self, site: str, record: dict[str, Any]) -> bool:
+        """Store a new site; return False if the id is taken."""
+        if not self.client.set(keys.site_record_key(site), json.dumps(record), nx=True):
+            return False
+        self.client.sadd(keys.all_sites_key(), site)
+        return True
+
+    def save_site(self, site: str, record: dict[str, Any]) -> None:
+        """Replace a site's stored settings."""
+        self.client.set(keys.site_record_key(site), json.dumps(record))
+
+    def delete_site(self, site: str, reaction_keys: Sequence[str]) -> None:
+        """Delete a site with every key of its articles."""
+        for hashes in self._drain_article_hashes(site):
+            pipe = self.client.pipeline(transaction=False)
+            for ah in hashes:
+                for key in keys.article_keys(site, ah):
+                    pipe.delete(key)
+            pipe.execute()
+        self._delete_indexes(site, reaction_keys)
+        # Keys that expire by themselves (the cap's, the once-markers of recent calls) are
+        # not listed anywhere: found by a scan, which a rare delete can afford.
+        for pattern in (
+            keys.cap_key(site, "*", "*"),
+            keys.result_key(site, "*", "*"),
+            keys.marker_key(site, "*"),
+        ):
+            self._delete_matching(pattern)
+        self.client.delete(keys.site_record_key(site))
+        self.client.srem(keys.all_sites_key(), site)
+
+    def _delete_matching(self, pattern: str) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for key in self.client.scan_iter(match=pattern, count=1000):
+            pipe.delete(key)  # one key a command: the keys may be in different slots
+        pipe.execute()
