@@ -7,10 +7,12 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from .. import config
 from ..context import get_store
+from ..limits import address_cap, configured, limiter
 from ..publisher_api import export_response
 from ..sites import Site
 from ..store import ArticleRecord
@@ -92,17 +94,19 @@ def index() -> str | Response:
     g.site = site
     days = _days_param()
     data = summary(get_store(), site, days)
-    config = current_app.config  # the reader API applies the cap only with limits on
     return render_template(
         "dashboard/overview.html",
         data=data,
         days=days,
         day_choices=DAY_CHOICES,
-        cap=config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0,
+        cap=address_cap(),
     )
 
 
 @bp.post("/sign-in")
+# Keys are 256 random bits, so this is not about guessing: each attempt costs a site
+# lookup, and a flood of them should cost the flooder, not Redis.
+@limiter.limit(configured(config.RATELIMIT_SIGNIN), methods=["POST"])
 def do_sign_in() -> Any:
     """Sign in with a site id and its API key."""
     if not csrf_ok(request.form.get("csrf")):
