@@ -32,7 +32,7 @@ from .tallies import (
     sorts,
     summary,
 )
-from .validation import bad_request, check_article
+from .validation import MAX_QUERY_CHARS, bad_request, check_article
 
 bp = Blueprint("publisher_api", __name__, url_prefix="/v1/sites/<site_id>")
 
@@ -52,8 +52,6 @@ def publisher_key() -> str:
 limiter.shared_limit(
     configured(config.RATELIMIT_PUBLISHER), scope="publisher", key_func=publisher_key
 )(bp)
-
-MAX_QUERY_CHARS = 300
 
 
 @bp.after_request
