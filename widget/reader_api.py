@@ -24,7 +24,6 @@ import hashlib
 import json
 import time
 from typing import Any
-from urllib.parse import unquote, unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -72,8 +71,7 @@ limiter.limit(
 
 MAX_BODY_BYTES = 4096
 POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url"})
-# Bytes of a query that are not UTF-8 stay percent-encoded, as in werkzeug's request.args.
-QUERY_ERRORS = "werkzeug.url_quote"
+COUNTS_PARAMETERS = frozenset({"article", "reader"})
 BODY_TYPES = frozenset({"application/json", "text/plain"})
 PREFLIGHT_MAX_AGE = 7200
 # The request headers that can make a counts answer a 304, a 412 or a 206.
@@ -136,47 +134,13 @@ def preflight(site_id: str) -> Response:
 _http_date = PerSecond(http_date)
 
 
-def _unquote(text: str) -> str:
-    if "+" in text:
-        text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    if text.isascii():  # what unquote() does for ASCII text, without its regex split
-        return unquote_to_bytes(text).decode("utf-8", QUERY_ERRORS)
-    return unquote(text, errors=QUERY_ERRORS)
-
-
-def parse_query(query: str) -> list[tuple[str, str]]:
-    """Return the (name, value) pairs of a query string, as werkzeug's request.args has them.
-
-    The same pairs as ``parse_qsl(query, keep_blank_values=True,
-    errors="werkzeug.url_quote")``, the parse behind ``request.args``, at a third of its
-    cost for a 100-article query: most values need no unquoting, and ASCII ones skip a
-    regex split.
-    """
-    pairs = []
-    for part in query.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            pairs.append((_unquote(name), _unquote(value)))
-    return pairs
-
-
 def _counts_query() -> tuple[list[str], list[str]]:
     """Return the article and reader values of a counts query; refuse any other parameter."""
-    articles: list[str] = []
-    readers: list[str] = []
-    unknown: set[str] = set()
-    for name, value in parse_query(request.query_string.decode()):
-        if name == "article":
-            articles.append(value)
-        elif name == "reader":
-            readers.append(value)
-        else:
-            unknown.add(name)
+    args = request.args
+    unknown = sorted(name for name in args if name not in COUNTS_PARAMETERS)
     if unknown:
-        raise bad_request(f"unknown query parameter {sorted(unknown)[0]!r}")
-    return articles, readers
+        raise bad_request(f"unknown query parameter {unknown[0]!r}")
+    return args.getlist("article"), args.getlist("reader")
 
 
 @bp.get("")
