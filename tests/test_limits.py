@@ -107,6 +107,19 @@ def test_reads_per_address_run_out_and_other_addresses_keep_theirs(make_app: Any
     assert get(client, addr=OTHER_ADDR).status_code == 200
 
 
+def test_head_requests_spend_the_read_budget_of_gets(make_app: Any) -> None:
+    app = make_app(RATELIMIT_READ="3/minute")
+    add_site(app)
+    client = app.test_client()
+
+    def head() -> Any:
+        return client.head(URL, query_string={"article": "a1"}, environ_base=env())
+
+    assert [get(client).status_code, head().status_code, get(client).status_code] == [200] * 3
+    assert head().status_code == 429
+    assert_limited(get(client), 3)
+
+
 def test_preflights_have_a_read_budget_of_their_own(make_app: Any) -> None:
     app = make_app(RATELIMIT_READ="3/minute")
     add_site(app)

@@ -34,31 +34,31 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environ())
     if test_config:
         app.config.update(test_config)
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if not app.config[config.SECRET_KEY]:
+        app.config[config.SECRET_KEY] = secrets.token_hex(32)
         log.warning("SECRET_KEY is not set: using a random one for this process only")
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 300
     app.json.sort_keys = False  # type: ignore[attr-defined]  # reactions keep their order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    if app.config["TRUSTED_PROXIES"]:
-        hops = app.config["TRUSTED_PROXIES"]
+    hops = app.config[config.TRUSTED_PROXIES]
+    if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
 
     client = connect(
-        app.config["REDIS_URL"],
-        cluster=app.config["REDIS_CLUSTER"],
-        socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"],
+        app.config[config.REDIS_URL],
+        cluster=app.config[config.REDIS_CLUSTER],
+        socket_timeout=app.config[config.REDIS_SOCKET_TIMEOUT],
     )
     store = Store(client)
     app.extensions[STORE] = store
-    app.extensions[SITES] = SiteRegistry(store, cache_seconds=app.config["SITE_CACHE_SECONDS"])
+    app.extensions[SITES] = SiteRegistry(store, cache_seconds=app.config[config.SITE_CACHE_SECONDS])
 
     errors.register(app)
     logs.init_app(app)
     metrics.init_app(app)
-    limiter = limits.init_app(app)
+    limits.init_app(app)
 
     from . import cli, demo, ops, reader_api
 
@@ -71,6 +71,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.session_interface = DashboardSessionInterface()
     app.register_blueprint(publisher_api.bp)
     app.register_blueprint(dashboard.bp)
-    limits.limit_blueprints(app, limiter)
     cli.register(app)
     return app

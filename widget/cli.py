@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from .context import get_sites
 from .demo_data import demo_data_command
+from .errors import cannot_reach_redis
 from .reindex import reindex_command
 from .sites import Site, SiteError
 from .store import STORAGE_ERRORS
@@ -33,9 +34,7 @@ def friendly_errors(command: F) -> F:
         except SiteError as exc:
             raise click.ClickException(str(exc)) from None
         except STORAGE_ERRORS as exc:
-            raise click.ClickException(
-                f"cannot reach Redis ({exc}); is REDIS_URL right and Redis running?"
-            ) from None
+            raise click.ClickException(cannot_reach_redis(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_limiter.constants import ConfigVars
+
 
 def _bool(raw: str) -> bool:
     value = raw.strip().lower()
@@ -45,110 +47,129 @@ class Setting:
     doc: str
 
 
+# The name of each setting, said once: other modules read ``app.config[config.REDIS_URL]``.
+REDIS_URL = "REDIS_URL"
+REDIS_CLUSTER = "REDIS_CLUSTER"
+REDIS_SOCKET_TIMEOUT = "REDIS_SOCKET_TIMEOUT"
+SECRET_KEY = "SECRET_KEY"
+SESSION_COOKIE_SECURE = "SESSION_COOKIE_SECURE"
+TRUSTED_PROXIES = "TRUSTED_PROXIES"
+SITE_CACHE_SECONDS = "SITE_CACHE_SECONDS"
+COUNTS_MAX_AGE = "COUNTS_MAX_AGE"
+COUNTS_STALE_WHILE_REVALIDATE = "COUNTS_STALE_WHILE_REVALIDATE"
+RATELIMIT_ENABLED = ConfigVars.ENABLED  # flask-limiter reads this one itself
+RATELIMIT_READ = "RATELIMIT_READ"
+RATELIMIT_WRITE = "RATELIMIT_WRITE"
+RATELIMIT_WRITE_ARTICLE = "RATELIMIT_WRITE_ARTICLE"
+RATELIMIT_PUBLISHER = "RATELIMIT_PUBLISHER"
+RATELIMIT_SIGNIN = "RATELIMIT_SIGNIN"
+READERS_PER_ADDRESS_PER_ARTICLE = "READERS_PER_ADDRESS_PER_ARTICLE"
+LOG_FORMAT = "LOG_FORMAT"
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
-        "REDIS_URL",
+        REDIS_URL,
         "redis://127.0.0.1:6379/0",
         str,
         "Where the data lives (`redis://`, `rediss://` or `unix://`). The run command starts "
         "its own Redis when this is unset.",
     ),
     Setting(
-        "REDIS_CLUSTER",
+        REDIS_CLUSTER,
         False,
         _bool,
         "`1`: `REDIS_URL` names one node of a Redis Cluster and the whole cluster is used.",
     ),
     Setting(
-        "REDIS_SOCKET_TIMEOUT",
+        REDIS_SOCKET_TIMEOUT,
         0.5,
         _positive_float,
         "Seconds to wait for Redis on connect and on each command before answering 503.",
     ),
     Setting(
-        "SECRET_KEY",
+        SECRET_KEY,
         None,
         str,
         "Signs dashboard sessions and keys the hashes of client addresses. Required in "
         "production (gunicorn refuses to start without it); the run command makes one.",
     ),
     Setting(
-        "SESSION_COOKIE_SECURE",
+        SESSION_COOKIE_SECURE,
         False,
         _bool,
         "`1`: the dashboard's session cookie is sent over https only. Set it to `1` behind "
         "https; `0` lets the dashboard work on a plain-http local run.",
     ),
     Setting(
-        "TRUSTED_PROXIES",
+        TRUSTED_PROXIES,
         0,
         _non_negative_int,
         "How many proxies in front of the service may set `X-Forwarded-For`.",
     ),
     Setting(
-        "SITE_CACHE_SECONDS",
+        SITE_CACHE_SECONDS,
         5.0,
         float,
         "How long a worker keeps a site's settings (origins, key digest, reactions) before "
         "reading them again: CLI changes take effect within this time. `0` disables the cache.",
     ),
     Setting(
-        "COUNTS_MAX_AGE",
+        COUNTS_MAX_AGE,
         10,
         _non_negative_int,
         "`max-age` (seconds) of the public counts answer for browsers and CDNs.",
     ),
     Setting(
-        "COUNTS_STALE_WHILE_REVALIDATE",
+        COUNTS_STALE_WHILE_REVALIDATE,
         60,
         _non_negative_int,
         "`stale-while-revalidate` (seconds) of the public counts answer.",
     ),
     Setting(
-        "RATELIMIT_ENABLED",
+        RATELIMIT_ENABLED,
         True,
         _bool,
         "`0` turns every rate limit off (for benchmarks of the bare service).",
     ),
     Setting(
-        "RATELIMIT_READ",
+        RATELIMIT_READ,
         "600/minute",
         str,
         "Counts reads per client address (flask-limiter syntax, `;` between several).",
     ),
     Setting(
-        "RATELIMIT_WRITE",
+        RATELIMIT_WRITE,
         "120/minute",
         str,
         "Reaction posts per client address.",
     ),
     Setting(
-        "RATELIMIT_WRITE_ARTICLE",
+        RATELIMIT_WRITE_ARTICLE,
         "20/minute",
         str,
         "Reaction posts per client address and article.",
     ),
     Setting(
-        "RATELIMIT_PUBLISHER",
+        RATELIMIT_PUBLISHER,
         "1200/minute",
         str,
         "Publisher API requests per API key.",
     ),
     Setting(
-        "RATELIMIT_SIGNIN",
+        RATELIMIT_SIGNIN,
         "10/minute",
         str,
         "Dashboard sign-in attempts per client address.",
     ),
     Setting(
-        "READERS_PER_ADDRESS_PER_ARTICLE",
+        READERS_PER_ADDRESS_PER_ARTICLE,
         50,
         _non_negative_int,
         "New reactions one client address may add to one article per UTC day (the "
         "ballot-stuffing cap; an office behind one NAT shares it). `0`: no cap.",
     ),
     Setting(
-        "LOG_FORMAT",
+        LOG_FORMAT,
         "text",
         str,
         "`text` or `json`: the format of the per-request log line.",

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from . import metrics
+from . import config, metrics
 from .store import STORAGE_ERRORS
 
 # The default code for each status, where a view did not name a more precise one.
@@ -60,6 +60,19 @@ def error_response(
     return response
 
 
+def storage_unavailable(
+    message: str = "the storage is unavailable; try again shortly",
+) -> Response:
+    """Return the 503 answer to a request that Redis did not answer, and count it."""
+    metrics.storage_error()
+    return error_response(503, "storage_unavailable", message, {"Retry-After": STORAGE_RETRY_AFTER})
+
+
+def cannot_reach_redis(exc: Exception) -> str:
+    """Return what a command says when Redis does not answer."""
+    return f"cannot reach Redis ({exc}); is {config.REDIS_URL} right and Redis running?"
+
+
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     code = getattr(exc, "error_code", None) or DEFAULT_CODES.get(status, "bad_request")
@@ -82,15 +95,9 @@ def register(app: Flask) -> None:
     for storage_error in STORAGE_ERRORS:
 
         @app.errorhandler(storage_error)
-        def storage_unavailable(exc: Exception) -> Response:
+        def storage_error_handler(exc: Exception) -> Response:
             app.logger.warning("storage unavailable: %s", exc)
-            metrics.storage_error()
-            return error_response(
-                503,
-                "storage_unavailable",
-                "the storage is unavailable; try again shortly",
-                {"Retry-After": STORAGE_RETRY_AFTER},
-            )
+            return storage_unavailable()
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception) -> Response:

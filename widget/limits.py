@@ -1,15 +1,19 @@
-"""Rate limits: flask-limiter on the same Redis as the data, keyed by hashed addresses.
+"""Rate limits: the one flask-limiter ``Limiter``, on the data's Redis, keyed by hashed addresses.
 
-Which limits (each an environment variable, ``config.py``):
+Each limit is declared where it applies, beside the view or blueprint it guards, with its
+value read from the config at request time (each an environment variable, ``config.py``):
 
-* ``RATELIMIT_READ``: counts reads (and preflights) per client address;
-* ``RATELIMIT_WRITE``: reaction posts per client address;
-* ``RATELIMIT_WRITE_ARTICLE``: reaction posts per client address and article;
-* ``RATELIMIT_PUBLISHER``: publisher API requests per site API key (requests without the
-  site's key are counted per address instead, so guessing keys is limited too).
+* ``RATELIMIT_READ``: counts reads (and preflights) per client address (``reader_api``);
+* ``RATELIMIT_WRITE``: reaction posts per client address (``reader_api``);
+* ``RATELIMIT_WRITE_ARTICLE``: reaction posts per client address and article (``reader_api``);
+* ``RATELIMIT_PUBLISHER``: publisher API requests per site API key; requests without the
+  site's key are counted per address instead, so guessing keys is limited too
+  (``publisher_api``);
+* ``RATELIMIT_SIGNIN``: dashboard sign-in attempts per address (``dashboard.views``).
 
-The ballot-stuffing cap (``READERS_PER_ADDRESS_PER_ARTICLE``) is not here: it has to be
-checked in the same atomic step as the write (``store.set_reaction``).
+The ballot-stuffing cap (``READERS_PER_ADDRESS_PER_ARTICLE``) is not a limit of this
+module: it has to be checked in the same atomic step as the write (``store.set_reaction``).
+It applies only when rate limits are on (``address_cap``).
 
 Design choices, said once here:
 
@@ -23,28 +27,54 @@ Design choices, said once here:
   endpoint itself would meet a moment later, so the answer is the same 503
   ``storage_unavailable`` after one timeout instead of two. Every limited endpoint needs
   Redis for its data, so nothing that could have been served is turned away.
-* Health, readiness, metrics, the OpenAPI document and static files carry no limit: only
-  the reader and publisher blueprints do.
+* Health, readiness, metrics, the OpenAPI document and static files carry no limit.
+* flask-limiter keeps its storage and its on/off switch on the ``Limiter``, not per app:
+  the app initialised last in a process sets them. The service makes one app per
+  process; the tests make one at a time.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, request
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.constants import ConfigVars
 
+from . import config
 from .errors import error_response
 from .privacy import client_hash
-from .store import STORAGE_ERRORS, article_hash, retry_policy
+from .store import STORAGE_ERRORS, retry_policy
 from .store.keys import RATE_LIMIT_PREFIX
 
-LIMITER = "reactions.limiter"
-# The reader API reads at most this much of a POST body (reader_api.MAX_BODY_BYTES).
-MAX_KEYED_BODY = 4096
+
+def address_key() -> str:
+    """Return the rate-limit key of the client: its address's keyed hash of the day."""
+    return "a:" + client_hash()
+
+
+limiter = Limiter(
+    key_func=address_key,
+    strategy="fixed-window",
+    headers_enabled=False,
+    swallow_errors=False,
+)
+
+
+def configured(name: str) -> Callable[[], str]:
+    """Return a limit value for ``limiter.limit``: the app's setting ``name``, read per request."""
+    return lambda: str(current_app.config[name])
+
+
+def address_cap() -> int:
+    """Return the app's ballot-stuffing cap: 0 (no cap) when rate limits are off."""
+    settings = current_app.config
+    return (
+        settings[config.READERS_PER_ADDRESS_PER_ARTICLE]
+        if settings[config.RATELIMIT_ENABLED]
+        else 0
+    )
 
 
 def storage_uri(redis_url: str, cluster: bool) -> str:
@@ -58,66 +88,7 @@ def storage_uri(redis_url: str, cluster: bool) -> str:
     return f"redis+cluster://{rest.split('/', 1)[0]}" if scheme == "redis" else redis_url
 
 
-def address_key() -> str:
-    """Return the rate-limit key of the client: its address's keyed hash of the day."""
-    return "a:" + client_hash()
-
-
-def _posted_article() -> str | None:
-    # Only a body the reader API would accept is read here, with the same size bound, so
-    # reading it first changes nothing for the view (which reuses the cached bytes).
-    if request.mimetype not in {"application/json", "text/plain"}:
-        return None
-    length = request.content_length
-    if length is None or length > MAX_KEYED_BODY:
-        return None
-    try:
-        body = json.loads(request.get_data(cache=True))
-    except (ValueError, RecursionError):
-        return None
-    article = body.get("article") if isinstance(body, dict) else None
-    return article if isinstance(article, str) and article else None
-
-
-def address_article_key() -> str:
-    """Return the rate-limit key of the client and the article its POST names."""
-    article = _posted_article()
-    # A body with no usable article is refused by the view; it still costs the client.
-    suffix = article_hash(article) if article is not None else "-"
-    return f"{address_key()}|{suffix}"
-
-
-def publisher_key() -> str:
-    """Return the rate-limit key of a publisher request: the site's key, else the address."""
-    from .auth import bearer_key
-    from .context import get_sites
-
-    site_id = (request.view_args or {}).get("site_id")
-    api_key = bearer_key()
-    if site_id and api_key:
-        site = get_sites().get(str(site_id))
-        if site is not None and site.check_key(api_key):
-            return f"k:{site.id}"
-    return address_key()
-
-
-def apply_reader_limits(limiter: Limiter, bp: Blueprint, config: dict[str, Any]) -> None:
-    """Limit the reader API: reads per address, writes per address and per address+article."""
-    limiter.limit(config["RATELIMIT_READ"], methods=["GET", "OPTIONS"])(bp)
-    limiter.limit(config["RATELIMIT_WRITE"], methods=["POST"])(bp)
-    limiter.limit(
-        config["RATELIMIT_WRITE_ARTICLE"], methods=["POST"], key_func=address_article_key
-    )(bp)
-
-
-def apply_publisher_limits(limiter: Limiter, bp: Blueprint, config: dict[str, Any]) -> None:
-    """Limit the publisher API per site key: one budget shared by all of its endpoints."""
-    limiter.shared_limit(config["RATELIMIT_PUBLISHER"], scope="publisher", key_func=publisher_key)(
-        bp
-    )
-
-
-def _limited(limiter: Limiter, exc: RateLimitExceeded) -> Response:
+def _limited(exc: RateLimitExceeded) -> Response:
     """Return the 429 answer, with Retry-After and X-RateLimit-* of the limit that was hit."""
     limit = limiter.current_limit
     amount = exc.limit.limit.amount
@@ -139,48 +110,21 @@ def _limited(limiter: Limiter, exc: RateLimitExceeded) -> Response:
     )
 
 
-def init_app(app: Flask) -> Limiter | None:
-    """Make the app's one Limiter on the service's Redis, or none when limits are off."""
-    config = app.config
-    if not config["RATELIMIT_ENABLED"]:
-        return None
-    timeout = config["REDIS_SOCKET_TIMEOUT"]
-    limiter = Limiter(
-        address_key,
-        app=app,
-        storage_uri=storage_uri(config["REDIS_URL"], config["REDIS_CLUSTER"]),
-        # The same fail-fast settings as the store's client (store.connect).
-        storage_options=cast(
-            dict[str, str | int],
-            {
-                "key_prefix": RATE_LIMIT_PREFIX,
-                "socket_timeout": timeout,
-                "socket_connect_timeout": timeout,
-                "retry": retry_policy(),
-            },
-        ),
-        strategy="fixed-window",
-        headers_enabled=False,
-        swallow_errors=False,
+def init_app(app: Flask) -> None:
+    """Put the limiter on the app, storing its windows in the service's Redis."""
+    settings = app.config
+    timeout = settings[config.REDIS_SOCKET_TIMEOUT]
+    # Set, not defaulted: they follow REDIS_URL and REDIS_SOCKET_TIMEOUT, the only knobs.
+    settings[ConfigVars.STORAGE_URI] = storage_uri(
+        settings[config.REDIS_URL], settings[config.REDIS_CLUSTER]
     )
-    app.errorhandler(RateLimitExceeded)(lambda exc: _limited(limiter, exc))
-    app.extensions[LIMITER] = limiter
-    return limiter
-
-
-def limit_blueprints(app: Flask, limiter: Limiter | None) -> None:
-    """Put the limits on the reader and publisher blueprints of the app."""
-    if limiter is None:
-        return
-    from . import publisher_api, reader_api
-
-    apply_reader_limits(limiter, reader_api.bp, app.config)
-    apply_publisher_limits(limiter, publisher_api.bp, app.config)
-    # Keys are 256 random bits, so this is not about guessing: each attempt costs a site
-    # lookup, and a flood of them should cost the flooder, not Redis.
-    # flask-limiter checks a view's own limit in the wrapper its decorator returns, so the
-    # registered view is replaced by that wrapper.
-    sign_in = "dashboard.do_sign_in"
-    view: Callable[..., Any] = app.view_functions[sign_in]
-    limit = limiter.limit(app.config["RATELIMIT_SIGNIN"], methods=["POST"])
-    app.view_functions[sign_in] = limit(view)
+    # The same fail-fast settings as the store's client (store.connect).
+    settings[ConfigVars.STORAGE_OPTIONS] = {
+        "key_prefix": RATE_LIMIT_PREFIX,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": retry_policy(),
+    }
+    # With RATELIMIT_ENABLED=0 flask-limiter adds no hook and every limit is skipped.
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, _limited)

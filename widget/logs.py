@@ -19,6 +19,7 @@ import time
 
 from flask import Flask, Response, current_app, g, request, request_started
 
+from . import config
 from .clock import PerSecond
 
 log = logging.getLogger("widget.requests")
@@ -112,9 +113,9 @@ def _ensure_handler() -> None:
 
 def init_app(app: Flask) -> None:
     """Log one line per request of the app and echo its request id."""
-    fmt = str(app.config["LOG_FORMAT"]).strip().lower()
+    fmt = str(app.config[config.LOG_FORMAT]).strip().lower()
     if fmt not in FORMATS:
-        raise RuntimeError(f"bad value for LOG_FORMAT: expected text or json, got {fmt!r}")
+        raise RuntimeError(f"bad value for {config.LOG_FORMAT}: expected text or json, got {fmt!r}")
     app.extensions[_FORMAT_KEY] = fmt
     _ensure_handler()
     request_started.connect(_start_clock, app)

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify
 
 from . import metrics
 from .context import get_store
-from .errors import STORAGE_RETRY_AFTER, error_response
+from .errors import storage_unavailable
 from .store import STORAGE_ERRORS
 
 bp = Blueprint("ops", __name__)
@@ -38,13 +38,7 @@ def readyz() -> Response:
     try:
         get_store().ping()
     except STORAGE_ERRORS:
-        metrics.storage_error()
-        return error_response(
-            503,
-            "storage_unavailable",
-            "Redis does not answer",
-            {"Retry-After": STORAGE_RETRY_AFTER},
-        )
+        return storage_unavailable("Redis does not answer")
     response = jsonify({"status": "ok"})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from flask import current_app, g, request
 
+from . import config
 from .store import day_of
 
 
@@ -63,7 +64,7 @@ def client_hash() -> str:
     cached: str | None = g.get("client_hash")
     if cached is None:
         address = request.remote_addr or "unknown"
-        cached = g.client_hash = address_hash(address, current_app.config["SECRET_KEY"])
+        cached = g.client_hash = address_hash(address, current_app.config[config.SECRET_KEY])
     return cached
 
 

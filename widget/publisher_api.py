@@ -12,9 +12,11 @@ from collections.abc import Iterable
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
-from .auth import require_publisher
-from .context import get_store
+from . import config
+from .auth import bearer_key, require_publisher
+from .context import get_sites, get_store
 from .errors import ApiError
+from .limits import address_key, configured, limiter
 from .sites import Site
 from .tallies import (
     DEFAULT_DAYS,
@@ -30,11 +32,26 @@ from .tallies import (
     sorts,
     summary,
 )
-from .validation import bad_request, check_article
+from .validation import MAX_QUERY_CHARS, bad_request, check_article
 
 bp = Blueprint("publisher_api", __name__, url_prefix="/v1/sites/<site_id>")
 
-MAX_QUERY_CHARS = 300
+
+def publisher_key() -> str:
+    """Return the rate-limit key of a publisher request: the site's key, else the address."""
+    site_id = (request.view_args or {}).get("site_id")
+    api_key = bearer_key()
+    if site_id and api_key:
+        site = get_sites().get(str(site_id))
+        if site is not None and site.check_key(api_key):
+            return f"k:{site.id}"
+    return address_key()
+
+
+# One budget per site key, shared by every endpoint (limits.py says why keys are hashed).
+limiter.shared_limit(
+    configured(config.RATELIMIT_PUBLISHER), scope="publisher", key_func=publisher_key
+)(bp)
 
 
 @bp.after_request

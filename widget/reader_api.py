@@ -15,7 +15,7 @@ Threat model, said here because this is where it is enforced:
   credentials are ever read, so there is no ambient authority to abuse.
 * One address can mint any number of reader tokens, so each address may add only
   ``READERS_PER_ADDRESS_PER_ARTICLE`` new reactions to one article per day (checked in the
-  same atomic step as the write); the rate limits (``limits.py``) bound the rest.
+  same atomic step as the write); the rate limits declared below bound the rest.
 """
 
 from __future__ import annotations
@@ -24,18 +24,19 @@ import hashlib
 import json
 import time
 from typing import Any
-from urllib.parse import unquote, unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from . import metrics
+from . import config, metrics
 from .clock import PerSecond
 from .context import get_store, require_site
 from .errors import ApiError
+from .limits import address_cap, address_key, configured, limiter
 from .privacy import client_hash
 from .sites import Site
-from .store import CapReached, Tally
+from .store import CapReached, Tally, article_hash
 from .validation import (
     bad_request,
     check_article,
@@ -47,10 +48,30 @@ from .validation import (
 
 bp = Blueprint("reader_api", __name__, url_prefix="/v1/sites/<site_id>/reactions")
 
+
+def address_article_key() -> str:
+    """Return the rate-limit key of the client and the article its POST names."""
+    try:
+        article = json_body().get("article")
+    except HTTPException:
+        article = None
+    # A body with no usable article is refused by the view; it still costs the client.
+    suffix = article_hash(article) if isinstance(article, str) and article else "-"
+    return f"{address_key()}|{suffix}"
+
+
+# Each limit and how it is keyed: limits.py. A HEAD is a GET without the body, so it
+# spends the same budget.
+limiter.limit(configured(config.RATELIMIT_READ), methods=["GET", "HEAD", "OPTIONS"])(bp)
+limiter.limit(configured(config.RATELIMIT_WRITE), methods=["POST"])(bp)
+limiter.limit(
+    configured(config.RATELIMIT_WRITE_ARTICLE), methods=["POST"], key_func=address_article_key
+)(bp)
+
+
 MAX_BODY_BYTES = 4096
 POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url"})
-# Bytes of a query that are not UTF-8 stay percent-encoded, as in werkzeug's request.args.
-QUERY_ERRORS = "werkzeug.url_quote"
+COUNTS_PARAMETERS = frozenset({"article", "reader"})
 BODY_TYPES = frozenset({"application/json", "text/plain"})
 PREFLIGHT_MAX_AGE = 7200
 # The request headers that can make a counts answer a 304, a 412 or a 206.
@@ -113,47 +134,13 @@ def preflight(site_id: str) -> Response:
 _http_date = PerSecond(http_date)
 
 
-def _unquote(text: str) -> str:
-    if "+" in text:
-        text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    if text.isascii():  # what unquote() does for ASCII text, without its regex split
-        return unquote_to_bytes(text).decode("utf-8", QUERY_ERRORS)
-    return unquote(text, errors=QUERY_ERRORS)
-
-
-def parse_query(query: str) -> list[tuple[str, str]]:
-    """Return the (name, value) pairs of a query string, as werkzeug's request.args has them.
-
-    The same pairs as ``parse_qsl(query, keep_blank_values=True,
-    errors="werkzeug.url_quote")``, the parse behind ``request.args``, at a third of its
-    cost for a 100-article query: most values need no unquoting, and ASCII ones skip a
-    regex split.
-    """
-    pairs = []
-    for part in query.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            pairs.append((_unquote(name), _unquote(value)))
-    return pairs
-
-
 def _counts_query() -> tuple[list[str], list[str]]:
     """Return the article and reader values of a counts query; refuse any other parameter."""
-    articles: list[str] = []
-    readers: list[str] = []
-    unknown: set[str] = set()
-    for name, value in parse_query(request.query_string.decode()):
-        if name == "article":
-            articles.append(value)
-        elif name == "reader":
-            readers.append(value)
-        else:
-            unknown.add(name)
+    args = request.args
+    unknown = sorted(name for name in args if name not in COUNTS_PARAMETERS)
     if unknown:
-        raise bad_request(f"unknown query parameter {sorted(unknown)[0]!r}")
-    return articles, readers
+        raise bad_request(f"unknown query parameter {unknown[0]!r}")
+    return args.getlist("article"), args.getlist("reader")
 
 
 @bp.get("")
@@ -176,10 +163,10 @@ def get_counts(site_id: str) -> Response:
     }
     response = jsonify(body)
     if reader is None:
-        config = current_app.config
+        settings = current_app.config
         response.headers["Cache-Control"] = (
-            f"public, max-age={config['COUNTS_MAX_AGE']}, "
-            f"stale-while-revalidate={config['COUNTS_STALE_WHILE_REVALIDATE']}"
+            f"public, max-age={settings[config.COUNTS_MAX_AGE]}, "
+            f"stale-while-revalidate={settings[config.COUNTS_STALE_WHILE_REVALIDATE]}"
         )
     else:
         response.headers["Cache-Control"] = "private, no-store"
@@ -194,7 +181,7 @@ def get_counts(site_id: str) -> Response:
     return response
 
 
-def _read_json_body() -> dict[str, Any]:
+def _parse_json_body() -> dict[str, Any]:
     if request.mimetype not in BODY_TYPES:
         raise ApiError(
             415,
@@ -212,6 +199,23 @@ def _read_json_body() -> dict[str, Any]:
     return body
 
 
+def json_body() -> dict[str, Any]:
+    """Return the POST body as a JSON object, or raise its 413, 415 or 400, parsing it once.
+
+    Both the per-article limit's key and the view need it; a refused body keeps its error,
+    because a second read of a stream cut off at MAX_BODY_BYTES would not see the same bytes.
+    """
+    if "json_body" not in g:
+        try:
+            g.json_body = _parse_json_body()
+        except HTTPException as exc:
+            g.json_body = exc
+    body: dict[str, Any] | HTTPException = g.json_body
+    if isinstance(body, HTTPException):
+        raise body
+    return body
+
+
 def _seconds_to_midnight() -> int:
     """Return the seconds until the next UTC day, when the per-address cap starts anew."""
     return 86400 - int(time.time()) % 86400
@@ -222,7 +226,7 @@ def set_reaction(site_id: str) -> Response:
     """Set, switch or (with ``reaction: null``) withdraw one reader's reaction."""
     site = g.site = require_site(site_id)
     _require_allowed_origin(site, request.headers.get("Origin"))
-    body = _read_json_body()
+    body = json_body()
     unknown = set(body) - POST_FIELDS
     if unknown:
         raise bad_request(f"unknown field {sorted(unknown)[0]!r}")
@@ -242,8 +246,7 @@ def set_reaction(site_id: str) -> Response:
     title = check_title(body.get("title"))
     url = check_url(body.get("url"))
 
-    config = current_app.config
-    cap = config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0
+    cap = address_cap()
     address = client_hash()
     try:
         tally = get_store().set_reaction(

@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from .context import get_sites, get_store
+from .errors import cannot_reach_redis
 from .sites import Site
 from .store import STORAGE_ERRORS
 
@@ -40,6 +41,4 @@ def reindex_command(site_id: str | None, batch: int) -> None:
                 f"in {result.seconds:.2f}s"
             )
     except STORAGE_ERRORS as exc:
-        raise click.ClickException(
-            f"cannot reach Redis ({exc}); is REDIS_URL right and Redis running?"
-        ) from None
+        raise click.ClickException(cannot_reach_redis(exc)) from None

@@ -11,6 +11,7 @@ from .errors import ApiError
 MAX_ARTICLE_BYTES = 512
 MAX_ARTICLES_PER_REQUEST = 100
 MAX_TITLE_CHARS = 300
+MAX_QUERY_CHARS = 300  # a search of the articles' titles and ids
 MAX_URL_CHARS = 2048
 READER_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 

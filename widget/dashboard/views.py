@@ -7,20 +7,23 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from .. import config
 from ..context import get_store
+from ..errors import ApiError
+from ..limits import address_cap, configured, limiter
 from ..publisher_api import export_response
 from ..sites import Site
 from ..store import ArticleRecord
-from ..tallies import CursorError, history, list_articles, sorts, summary
-from ..validation import MAX_ARTICLE_BYTES
+from ..tallies import DEFAULT_DAYS, MAX_DAYS, CursorError, history, list_articles, sorts, summary
+from ..validation import MAX_QUERY_CHARS, check_article
 from . import bp, charts
 from .session import csrf_ok, csrf_token, sign_in, sign_out, signed_in_site
 
 PAGE_SIZE = 25
-DAY_CHOICES = (30, 90, 365)
+DAY_CHOICES = (DEFAULT_DAYS, 90, MAX_DAYS)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -61,15 +64,16 @@ def signed_in(view: F) -> F:
 
 
 def _days_param() -> int:
-    raw = request.args.get("days", "30")
-    return int(raw) if raw in {str(d) for d in DAY_CHOICES} else 30
+    raw = request.args.get("days")
+    return int(raw) if raw in {str(d) for d in DAY_CHOICES} else DEFAULT_DAYS
 
 
 def _article_param() -> str | None:
     article = request.args.get("article") or request.form.get("article")
-    if not article or len(article.encode("utf-8", "surrogatepass")) > MAX_ARTICLE_BYTES:
+    try:
+        return check_article(article)
+    except ApiError:  # no article can have that id: the page says there is no such page
         return None
-    return article
 
 
 def _requested_record() -> ArticleRecord | tuple[str, int]:
@@ -92,17 +96,19 @@ def index() -> str | Response:
     g.site = site
     days = _days_param()
     data = summary(get_store(), site, days)
-    config = current_app.config  # the reader API applies the cap only with limits on
     return render_template(
         "dashboard/overview.html",
         data=data,
         days=days,
         day_choices=DAY_CHOICES,
-        cap=config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0,
+        cap=address_cap(),
     )
 
 
 @bp.post("/sign-in")
+# Keys are 256 random bits, so this is not about guessing: each attempt costs a site
+# lookup, and a flood of them should cost the flooder, not Redis.
+@limiter.limit(configured(config.RATELIMIT_SIGNIN), methods=["POST"])
 def do_sign_in() -> Any:
     """Sign in with a site id and its API key."""
     if not csrf_ok(request.form.get("csrf")):
@@ -132,7 +138,7 @@ def articles() -> str:
     sort = request.args.get("sort", "total")
     if sort not in sorts(site):
         sort = "total"
-    q = (request.args.get("q") or "").strip()[:300]
+    q = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     cursor = request.args.get("cursor") or None
     try:
         page = list_articles(get_store(), site, sort, PAGE_SIZE, cursor, q or None)
