@@ -29,7 +29,7 @@ from urllib.parse import unquote, unquote_to_bytes
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.http import http_date
 
-from . import metrics
+from . import i18n, metrics
 from .clock import PerSecond
 from .context import get_store, require_site
 from .errors import ApiError
@@ -139,37 +139,43 @@ def parse_query(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _counts_query() -> tuple[list[str], list[str]]:
-    """Return the article and reader values of a counts query; refuse any other parameter."""
+def _counts_query() -> tuple[list[str], list[str], list[str]]:
+    """Return the article, reader and lang values of a counts query; refuse any other."""
     articles: list[str] = []
     readers: list[str] = []
+    langs: list[str] = []
     unknown: set[str] = set()
     for name, value in parse_query(request.query_string.decode()):
         if name == "article":
             articles.append(value)
         elif name == "reader":
             readers.append(value)
+        elif name == "lang":
+            langs.append(value)
         else:
             unknown.add(name)
     if unknown:
         raise bad_request(f"unknown query parameter {sorted(unknown)[0]!r}")
-    return articles, readers
+    return articles, readers, langs
 
 
 @bp.get("")
 def get_counts(site_id: str) -> Response:
     """Return the counts of 1-100 articles, with the reader's own reactions if asked."""
     site = g.site = require_site(site_id)
-    articles, readers = _counts_query()
+    articles, readers, langs = _counts_query()
     articles = check_articles(articles)
     if len(readers) > 1:
         raise ApiError(400, "invalid_reader", "give at most one reader")
     reader = check_reader(readers[0]) if readers else None
+    if len(langs) > 1:
+        raise bad_request("give at most one lang")
+    lang = i18n.check_lang(langs[0]) if langs else None
 
     tallies = get_store().get_tallies(site.id, articles, site.reaction_keys, reader)
     body = {
         "site": site.id,
-        "reactions": [r.as_json() for r in site.reactions],
+        "reactions": i18n.reactions_json(site.reactions, lang),
         "articles": {
             article: _tally_json(tally, reader is not None) for article, tally in tallies.items()
         },
