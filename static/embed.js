@@ -92,7 +92,7 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(STYLES);
     const root = el.shadowRoot || el.attachShadow({ mode: 'open' });
     root.adoptedStyleSheets = [sheet];
-    w.ready = (texts[w.file] ||= w.file ? request(`${w.api}/static/i18n/${w.file}.json`).catch(warn) : 0).then((t) => {
+    w.ready = (texts[w.file] ||= Promise.resolve(w.file && request(`${w.api}/static/i18n/${w.file}.json`).catch(warn))).then((t) => {
       w.t = t = { ...EN, ...t };
       el.dir = t.dir || 'ltr';
       root.replaceChildren(...(w.link
