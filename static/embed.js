@@ -119,8 +119,8 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
   }
 
   const format = (w, n, o) => new Intl.NumberFormat(w.lang, o).format(n);
-  const amount = (w, n, seen = format(w, n, { notation: n < 1e4 ? 'standard' : 'compact' })) =>
-    [seen, n < 1e4 ? seen : `${seen} (${format(w, n)})`];
+  // [seen, exact]: compact from 10,000; the name says the exact number after what is seen.
+  const amount = (w, n) => [format(w, n, { notation: n < 1e4 ? 'standard' : 'compact' }), n < 1e4 ? '' : ` (${format(w, n)})`];
 
   function show(w, a, mine) {
     const counts = a.counts;
@@ -129,13 +129,13 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
     w.a = a;
     w.mine = mine;
     for (const r of w.reactions) {
-      const [seen, said] = counts ? amount(w, counts[r.key]) : ['\xa0'];
+      const [seen, exact] = counts ? amount(w, counts[r.key]) : ['\xa0'];
       const pct = counts ? format(w, total && counts[r.key] / total, { style: 'percent' }) : '\xa0';
       r.count.textContent = seen;
       r.share.textContent = pct;
       r.button.disabled = !!a.closed;
       r.button.setAttribute('aria-pressed', r.key == mine);
-      r.button.setAttribute('aria-label', counts ? `${r.label}, ${said}, ${pct}` : r.label);
+      r.button.setAttribute('aria-label', counts ? `${r.label}, ${seen}, ${pct}${exact}` : r.label);
     }
     if (a.closed) w.status.textContent = w.t.closed;
   }
@@ -174,8 +174,8 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
         const c = a.counts;
         if (w.link) {
           const top = data.reactions.reduce((t, r) => (c?.[r.key] > c[t.key] ? r : t));
-          const [seen, said] = c ? amount(w, a.total) : [''];
-          w.badge.replaceChildren(h('span', { role: 'img', 'aria-label': c ? `${w.t.total}: ${said}` : w.t.total }, top.emoji, ' ', seen));
+          const [seen, exact] = c ? amount(w, a.total) : [''];
+          w.badge.replaceChildren(h('span', { role: 'img', 'aria-label': c ? `${w.t.total}: ${seen}${exact}` : w.t.total }, top.emoji, ' ', seen));
         } else {
           build(w, data.reactions);
           let mine = 'mine' in a ? a.mine : load(mineKey(w));
