@@ -107,7 +107,7 @@ def test_the_widget_speaks_the_readers_language_and_keeps_its_height(
     held[0].continue_()
 
     love = widget.locator("button[data-reaction=love]")
-    three, two, one = (page.evaluate(f"new Intl.NumberFormat('{tag}').format({n})") for n in (3, 2, 1))
+    three, two = (page.evaluate(f"new Intl.NumberFormat('{tag}').format({n})") for n in (3, 2))
     pct = page.evaluate(f"new Intl.NumberFormat('{tag}', {{style: 'percent'}}).format(2/3)")
     expect(love.locator("[data-count]")).to_have_text(two)
     assert height(page) == before  # the room was taken before the counts came
@@ -124,7 +124,6 @@ def test_the_widget_speaks_the_readers_language_and_keeps_its_height(
     assert height(page) == before
     assert serious_violations(page) == []
     page.screenshot(path=str(IMAGES / f"widget-{lang}.png"), clip=widget.bounding_box())
-    assert one  # formatted by the page's Intl too
 
 
 def test_a_publishers_own_label_wins_over_the_built_in_translation(
@@ -189,8 +188,9 @@ def test_hidden_counts_and_closed_voting(
 ) -> None:
     page = new_page()
     page.add_init_script("localStorage.setItem('reactions:demo:hidden', 'like')")
-    fulfil(page, {"hidden": {"hidden": True}, "closed": {"closed": True, "counts": {
-        "love": 1, "like": 0, "want": 0, "had": 0, "hated": 0}, "total": 1}}, host.origin)  # fmt: skip
+    one = {"love": 1, "like": 0, "want": 0, "had": 0, "hated": 0}
+    closed = {"closed": True, "counts": one, "total": 1}
+    fulfil(page, {"hidden": {"hidden": True}, "closed": closed}, host.origin)
     body = (
         '<div data-reactions data-site="demo" data-article="hidden" id="h"></div>'
         '<div data-reactions data-site="demo" data-article="closed" id="c"></div>'
