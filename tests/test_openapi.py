@@ -74,6 +74,7 @@ def test_reader_answers_match_the_document(
     check(spec, client.post(url, json={**body, "reaction": None}))
     check(spec, client.get(f"{url}?article=a1&article=a2"))
     check(spec, client.get(f"{url}?article=a1&reader={READER}"))
+    check(spec, client.get(f"{url}?article=a1&lang=pt-BR"))
     check(spec, client.options(url, headers={"Origin": ORIGIN}))
     for bad in (
         client.post(url, json={**body, "reaction": "meh"}),
@@ -84,6 +85,7 @@ def test_reader_answers_match_the_document(
         client.post(url, data=json.dumps(body), content_type="application/xml"),
         client.post("/v1/sites/nosuch/reactions", json=body),
         client.get(f"{url}?article="),
+        client.get(f"{url}?article=a1&lang=pt_BR"),
         client.get("/v1/sites/nosuch/reactions?article=a"),
     ):
         assert bad.status_code >= 400

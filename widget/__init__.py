@@ -60,7 +60,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     limits.init_app(app)
 
-    from . import cli, demo, ops, reader_api
+    from . import cli, demo, i18n, ops, reader_api
+
+    i18n.init_app(app)
 
     app.register_blueprint(reader_api.bp)
     app.register_blueprint(ops.bp)

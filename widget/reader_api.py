@@ -29,7 +29,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from . import config, metrics
+from . import config, i18n, metrics
 from .clock import PerSecond
 from .context import get_store, require_site
 from .errors import ApiError
@@ -71,7 +71,7 @@ limiter.limit(
 
 MAX_BODY_BYTES = 4096
 POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url"})
-COUNTS_PARAMETERS = frozenset({"article", "reader"})
+COUNTS_PARAMETERS = frozenset({"article", "reader", "lang"})
 BODY_TYPES = frozenset({"application/json", "text/plain"})
 PREFLIGHT_MAX_AGE = 7200
 # The request headers that can make a counts answer a 304, a 412 or a 206.
@@ -134,29 +134,32 @@ def preflight(site_id: str) -> Response:
 _http_date = PerSecond(http_date)
 
 
-def _counts_query() -> tuple[list[str], list[str]]:
-    """Return the article and reader values of a counts query; refuse any other parameter."""
+def _counts_query() -> tuple[list[str], list[str], list[str]]:
+    """Return the article, reader and lang values of a counts query; refuse any other."""
     args = request.args
     unknown = sorted(name for name in args if name not in COUNTS_PARAMETERS)
     if unknown:
         raise bad_request(f"unknown query parameter {unknown[0]!r}")
-    return args.getlist("article"), args.getlist("reader")
+    return args.getlist("article"), args.getlist("reader"), args.getlist("lang")
 
 
 @bp.get("")
 def get_counts(site_id: str) -> Response:
     """Return the counts of 1-100 articles, with the reader's own reactions if asked."""
     site = g.site = require_site(site_id)
-    articles, readers = _counts_query()
+    articles, readers, langs = _counts_query()
     articles = check_articles(articles)
     if len(readers) > 1:
         raise ApiError(400, "invalid_reader", "give at most one reader")
     reader = check_reader(readers[0]) if readers else None
+    if len(langs) > 1:
+        raise bad_request("give at most one lang")
+    lang = i18n.check_lang(langs[0]) if langs else None
 
     tallies = get_store().get_tallies(site.id, articles, site.reaction_keys, reader)
     body = {
         "site": site.id,
-        "reactions": [r.as_json() for r in site.reactions],
+        "reactions": i18n.reactions_json(site.reactions, lang),
         "articles": {
             article: _tally_json(tally, reader is not None) for article, tally in tallies.items()
         },
