@@ -3,7 +3,8 @@
 Key layout (``{...}`` is the Redis Cluster hash tag):
 
     rx:a:{<site>|<ah>}        hash   one article: "c:<reaction>" counts, id, title, url,
-                                     first, last (ISO 8601 UTC)
+                                     first, last (ISO 8601 UTC), closed ("1": the
+                                     publisher closed voting, "0": reopened it)
     rx:r:{<site>|<ah>}        hash   reader digest -> reaction key
     rx:h:{<site>|<ah>}        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:s:{<site>}:total       zset   article hash -> total       (per-site indexes,
@@ -145,12 +146,20 @@ class CapReached(Exception):
     """One address already added as many new reactions to this article today as allowed."""
 
 
+class ArticleClosed(Exception):
+    """Voting on the article is closed (by the publisher, or by the site's age limit)."""
+
+
 @dataclass(frozen=True)
 class Tally:
     """One article's counts as read from Redis, in the order of the site's reactions."""
 
     counts: dict[str, int]
     mine: str | None = None
+    first: str | None = None  # the first counted reaction's time (ISO 8601), if any
+    # The publisher's word on this article: True closed, False reopened (even past the
+    # site's age limit), None none (the site's rule applies).
+    closed: bool | None = None
 
     @property
     def total(self) -> int:
@@ -233,12 +242,15 @@ class Store:
         now: float | None = None,
         address: str | None = None,
         cap: int = 0,
+        closes_before: str = "",
     ) -> Tally:
         """Set (or, with None, withdraw) one reader's reaction and return the new counts.
 
         With an ``address`` hash and a ``cap`` > 0, a reader with no reaction to the article
         may add one only while that address added fewer than ``cap`` today; otherwise
         nothing changes, the refusal is counted for the site, and CapReached is raised.
+        On an article the publisher closed, or whose first reaction is at or before
+        ``closes_before`` (ISO 8601), nothing changes and ArticleClosed is raised.
         """
         now = time.time() if now is None else now
         ah = article_hash(article)
@@ -264,10 +276,13 @@ class Store:
                 cap,
                 CAP_TTL_SECONDS,
                 ONCE_TTL_SECONDS,
+                closes_before,
                 *reaction_keys,
             ],
         )
         changed, decremented, fresh = int(result[0]), result[1], int(result[2])
+        if changed == -2:
+            raise ArticleClosed(article)
         if changed < 0:
             self.client.hincrby(self._site_key(site, "refused"), day, 1)
             raise CapReached(article)
@@ -340,7 +355,7 @@ class Store:
         reader: str | None = None,
     ) -> dict[str, Tally]:
         """Return the counts of many articles (and the reader's own reactions) in one trip."""
-        fields = [f"c:{key}" for key in reaction_keys]
+        fields = [*(f"c:{key}" for key in reaction_keys), "first", "closed"]
         digest = reader_digest(reader) if reader else None
         commands: list[tuple[str, ...]] = []
         for article in articles:
@@ -353,8 +368,9 @@ class Store:
         for article in articles:
             values = next(replies)
             mine = next(replies) if digest else None
+            *values, first, closed = values
             counts = {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
-            tallies[article] = Tally(counts=counts, mine=mine)
+            tallies[article] = Tally(counts, mine, first, None if closed is None else closed == "1")
         return tallies
 
     def _read_commands(self, commands: Sequence[tuple[str, ...]]) -> list[Any]:
@@ -597,6 +613,7 @@ class Store:
 
 __all__ = [
     "STORAGE_ERRORS",
+    "ArticleClosed",
     "ArticleRecord",
     "CapReached",
     "Store",

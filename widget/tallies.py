@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .sites import Site
+from .sites import DEFAULT_KEYS, Site
 from .store import TITLE_SORT_CHARS, ArticleRecord, Store, article_hash, member_hash
 
 DEFAULT_LIMIT = 50
@@ -207,16 +207,30 @@ def _export_batches(store: Store, site: Site) -> Iterator[list[ArticleRecord]]:
         yield store.article_records(site.id, hashes, site.reaction_keys)
 
 
+def _csv_keys(site: Site) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the reaction columns before ``total`` (the defaults) and after the rest.
+
+    Reordering the set never moves a column, and a site that adds reactions keeps the
+    contract's first eleven columns where they were: added keys (retired ones too) come
+    last, in the order they were added.
+    """
+    keys = site.export_keys
+    defaults = tuple(k for k in keys if k in DEFAULT_KEYS)
+    return defaults, keys[len(defaults) :]
+
+
 def csv_header(site: Site) -> list[str]:
-    """Return the export's CSV header: the site's reaction keys between the fixed columns."""
+    """Return the export's CSV header: the default reactions' columns, then added ones."""
+    defaults, added = _csv_keys(site)
     return [
         "article",
         "title",
         "url",
-        *site.reaction_keys,
+        *defaults,
         "total",
         "first_reaction_at",
         "last_reaction_at",
+        *added,
     ]
 
 
@@ -231,6 +245,7 @@ def export_csv(store: Store, site: Site) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(csv_header(site))
+    defaults, added = _csv_keys(site)
     for records in _export_batches(store, site):
         for r in records:
             writer.writerow(
@@ -238,10 +253,11 @@ def export_csv(store: Store, site: Site) -> Iterator[str]:
                     _cell(r.article),
                     _cell(r.title),
                     _cell(r.url),
-                    *(r.counts[k] for k in site.reaction_keys),
+                    *(r.counts[k] for k in defaults),
                     r.total,
                     r.first_reaction_at or "",
                     r.last_reaction_at or "",
+                    *(r.counts[k] for k in added),
                 ]
             )
         yield buffer.getvalue()
