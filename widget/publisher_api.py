@@ -34,7 +34,7 @@ from .tallies import (
     summary,
 )
 from .validation import bad_request, check_article
-from .visibility import closes_before, is_closed
+from .visibility import article_closed
 
 bp = Blueprint("publisher_api", __name__, url_prefix="/v1/sites/<site_id>")
 
@@ -171,8 +171,7 @@ def _article_json(site: Site, article: str) -> dict[str, Any]:
     record = store.article_record(site.id, article, site.reaction_keys)
     if record is None:
         raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
-    tally = store.get_tallies(site.id, [article], ())[article]
-    return {**record_json(record), "closed": is_closed(site, tally, closes_before(site))}
+    return {**record_json(record), "closed": article_closed(store, site, article)}
 
 
 @bp.get("/article")

@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 from .sites import Site
-from .store import Tally, iso
+from .store import Store, Tally, iso
 
 DAY_SECONDS = 86400
 
@@ -40,6 +40,12 @@ def is_closed(site: Site, tally: Tally, cutoff: str) -> bool:
     if tally.closed is not None:
         return tally.closed
     return bool(cutoff and tally.first and tally.first <= cutoff)
+
+
+def article_closed(store: Store, site: Site, article: str) -> bool:
+    """Return whether voting on an article is closed, reading its flags (one trip)."""
+    tally = store.get_tallies(site.id, [article], ())[article]
+    return is_closed(site, tally, closes_before(site))
 
 
 def is_hidden(site: Site, tally: Tally, total: int, with_reader: bool) -> bool:
