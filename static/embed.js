@@ -119,6 +119,7 @@ p { min-height: 1.4em; margin: .5em 0 0; font-size: .85em }
     w.grid.replaceChildren(...w.reactions.map((r) => r.button));
   }
 
+  // The service leaves out counts its site hides ("hidden") and says when voting is closed.
   function show(w, counts, mine) {
     w.counts = counts;
     w.mine = mine;
@@ -126,12 +127,13 @@ p { min-height: 1.4em; margin: .5em 0 0; font-size: .85em }
     w.reactions.forEach((r) => {
       const n = counts[r.key];
       const pct = total && Math.round((100 * n) / total);
-      r.count.textContent = n;
-      r.share.textContent = `${pct}%`;
-      r.button.disabled = false;
+      r.count.textContent = w.hidden ? '' : n;
+      r.share.textContent = w.hidden ? '' : `${pct}%`;
+      r.button.disabled = !!w.closed;
       r.button.setAttribute('aria-pressed', r.key === mine);
-      r.button.setAttribute('aria-label', `${r.label}, ${n}, ${pct}%`);
+      r.button.setAttribute('aria-label', w.hidden ? r.label : `${r.label}, ${n}, ${pct}%`);
     });
+    if (w.closed) w.status.textContent = 'Reactions are closed.';
   }
 
   // One GET per endpoint, split at 100 ids or a 7000-byte URL.
@@ -165,7 +167,10 @@ p { min-height: 1.4em; margin: .5em 0 0; font-size: .85em }
       const data = await request(url, { cache: 'no-cache' });
       for (const w of ws) {
         const counts = {};
-        const got = data.articles[w.article].counts;
+        const entry = data.articles[w.article];
+        const got = entry.counts || {};
+        w.hidden = !!entry.hidden;
+        w.closed = !!entry.closed;
         build(w, data.reactions.map((r) => (counts[r.key] = got[r.key] || 0, [r.key, r.label, r.emoji])));
         let mine = load(mineKey(w));
         if (!(mine in counts)) mine = null;
@@ -198,10 +203,11 @@ p { min-height: 1.4em; margin: .5em 0 0; font-size: .85em }
         w.want = undefined;
         // A string body is text/plain: no preflight.
         const data = await request(w.endpoint, { method: 'POST', body: JSON.stringify(body) });
-        w.saved = [data.counts, data.mine];
+        w.hidden = !!data.hidden;
+        w.saved = [data.counts || w.counts, data.mine];
         store(mineKey(w), data.mine);
         if (w.want === undefined) {
-          show(w, data.counts, data.mine);
+          show(w, ...w.saved);
           const label = w.reactions.find((r) => r.key === data.mine)?.label;
           w.status.textContent = label ? `You chose ${label}.` : 'Reaction removed.';
           const detail = { site: w.site, article: w.article, reaction: data.mine, counts: data.counts };
