@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .sites import DEFAULT_KEYS, Site
+from .sites import Site
 from .store import TITLE_SORT_CHARS, ArticleRecord, Store, article_hash, member_hash
 
 DEFAULT_LIMIT = 50
@@ -208,15 +208,16 @@ def _export_batches(store: Store, site: Site) -> Iterator[list[ArticleRecord]]:
 
 
 def _csv_keys(site: Site) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return the reaction columns before ``total`` (the defaults) and after the rest.
+    """Return the reaction columns before ``total`` (the set the site began with) and after.
 
     Reordering the set never moves a column, and a site that adds reactions keeps the
-    contract's first eleven columns where they were: added keys (retired ones too) come
-    last, in the order they were added.
+    contract's first columns where they were: keys added through the settings (retired
+    ones too) come after ``last_reaction_at``, in the order they were added.
     """
+    added = set(site.added_keys)
     keys = site.export_keys
-    defaults = tuple(k for k in keys if k in DEFAULT_KEYS)
-    return defaults, keys[len(defaults) :]
+    first = tuple(k for k in keys if k not in added)
+    return first, tuple(k for k in keys if k in added)
 
 
 def csv_header(site: Site) -> list[str]:
