@@ -160,5 +160,5 @@ def test_a_failed_read_leaves_no_reply_for_the_next_read(store: Store) -> None:
     # The replies after the error must not be read as the answers of later reads.
     for _ in range(3):
         tally = store.get_tallies("demo", ["good", "other"], KEYS, READER_A)
-        assert tally["good"] == Tally(zeros(love=1), "love")
+        assert (tally["good"].counts, tally["good"].mine) == (zeros(love=1), "love")
         assert tally["other"] == Tally(zeros(), None)

@@ -12,10 +12,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .context import get_sites
+from .context import get_sites, get_store
 from .demo_data import demo_data_command
 from .errors import cannot_reach_redis
 from .reindex import reindex_command
+from .settings import settings_json, update_settings
 from .sites import Site, SiteError
 from .store import STORAGE_ERRORS
 
@@ -97,6 +98,30 @@ def set_origins(site_id: str, origins: tuple[str, ...]) -> None:
     """Replace the site's allowed origins; none at all allows any origin."""
     site = get_sites().set_origins(site_id, list(origins))
     click.echo(f"origins of {site.id!r}: {', '.join(site.origins) or 'any'}")
+
+
+@sites_cli.command("settings")
+@click.argument("site_id")
+@click.option(
+    "--set",
+    "patch",
+    metavar="JSON",
+    help="Change settings, as PATCH /v1/sites/{site}/settings does: a JSON object.",
+)
+@friendly_errors
+def settings(site_id: str, patch: str | None) -> None:
+    """Print the site's settings as JSON; with --set, change them first."""
+    if patch is None:
+        site = get_sites().get(site_id)
+        if site is None:
+            raise SiteError(f"there is no site {site_id!r}")
+    else:
+        try:
+            body = json.loads(patch)
+        except ValueError as exc:
+            raise SiteError(f"--set is not valid JSON: {exc}") from None
+        site = update_settings(get_sites(), get_store(), site_id, body)
+    click.echo(json.dumps(settings_json(site), indent=2, ensure_ascii=False))
 
 
 @sites_cli.command("rotate-key")

@@ -16,6 +16,9 @@ Threat model, said here because this is where it is enforced:
 * One address can mint any number of reader tokens, so each address may add only
   ``READERS_PER_ADDRESS_PER_ARTICLE`` new reactions to one article per day (checked in the
   same atomic step as the write); the rate limits declared below bound the rest.
+* The site's settings are enforced here, not in the widget: counts its visibility policy
+  hides are left out of every answer (``visibility.py``), a retired reaction cannot be
+  chosen, and a POST on a closed article changes nothing (checked inside the write).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from .errors import ApiError
 from .limits import address_cap, address_key, configured, limiter
 from .privacy import client_hash
 from .sites import Site
-from .store import CapReached, Tally, article_hash
+from .store import ArticleClosed, CapReached, article_hash
 from .validation import (
     bad_request,
     check_article,
@@ -45,6 +48,7 @@ from .validation import (
     check_title,
     check_url,
 )
+from .visibility import article_entry, closes_before
 
 bp = Blueprint("reader_api", __name__, url_prefix="/v1/sites/<site_id>/reactions")
 
@@ -83,13 +87,6 @@ CONDITIONAL_HEADERS = (
     "HTTP_IF_RANGE",
     "HTTP_RANGE",
 )
-
-
-def _tally_json(tally: Tally, with_mine: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {"counts": tally.counts, "total": tally.total}
-    if with_mine:
-        body["mine"] = tally.mine
-    return body
 
 
 @bp.after_request
@@ -157,11 +154,13 @@ def get_counts(site_id: str) -> Response:
     lang = i18n.check_lang(langs[0]) if langs else None
 
     tallies = get_store().get_tallies(site.id, articles, site.reaction_keys, reader)
+    cutoff = closes_before(site)
     body = {
         "site": site.id,
-        "reactions": i18n.reactions_json(site.reactions, lang),
+        "reactions": i18n.reactions_json(site.active, lang),
         "articles": {
-            article: _tally_json(tally, reader is not None) for article, tally in tallies.items()
+            article: article_entry(site, tally, reader is not None, cutoff)
+            for article, tally in tallies.items()
         },
     }
     response = jsonify(body)
@@ -239,9 +238,7 @@ def set_reaction(site_id: str) -> Response:
     article = check_article(body["article"])
     reader = check_reader(body["reader"])
     reaction = body["reaction"]
-    if reaction is not None and (
-        not isinstance(reaction, str) or reaction not in site.reaction_keys
-    ):
+    if reaction is not None and (not isinstance(reaction, str) or reaction not in site.active_keys):
         shown = reaction if isinstance(reaction, str) else json.dumps(reaction)
         raise ApiError(
             400, "unknown_reaction", f"{shown[:64]!r} is not a reaction of site {site.id!r}"
@@ -262,7 +259,10 @@ def set_reaction(site_id: str) -> Response:
             url=url,
             address=address if cap else None,
             cap=cap,
+            closes_before=closes_before(site),
         )
+    except ArticleClosed:
+        raise ApiError(403, "article_closed", f"voting on {article[:64]!r} is closed") from None
     except CapReached:
         raise ApiError(
             429,
@@ -271,6 +271,7 @@ def set_reaction(site_id: str) -> Response:
             {"Retry-After": str(_seconds_to_midnight())},
         ) from None
     metrics.reaction_set(reaction or "withdraw")
-    response = jsonify({"article": article, **_tally_json(tally, with_mine=True)})
+    entry = article_entry(site, tally, with_mine=True, cutoff="")
+    response = jsonify({"article": article, **entry})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,8 +1,10 @@
-"""Sites: ids, names, allowed origins, API key digests and reaction sets.
+"""Sites: ids, names, allowed origins, API key digests, reaction sets and settings.
 
-A site is a publisher's website. Its settings live in Redis (through the store) and are
-managed with the ``flask --app widget sites`` commands. Only a digest of each API key
-is stored; the key itself is shown once, when it is made.
+A site is a publisher's website. Its record lives in Redis (through the store) as JSON;
+its settings are changed through ``widget/settings.py`` (the CLI, the publisher API and
+the dashboard all call it). Only a digest of each API key is stored; the key itself is
+shown once, when it is made. A record written before a setting existed loads with that
+setting's default.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,15 +25,35 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Reaction:
-    """One button of the widget: a stable key, a label and an emoji."""
+    """One button of the widget: a stable key, a label (and its translations), an emoji.
+
+    A retired reaction keeps its key and counts but is gone from the widget.
+    """
 
     key: str
     label: str
     emoji: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    retired: bool = False
 
     def as_json(self) -> dict[str, str]:
-        """Return the reaction as the API shows it."""
+        """Return the reaction as the reader API shows it."""
         return {"key": self.key, "label": self.label, "emoji": self.emoji}
+
+    def settings_json(self) -> dict[str, Any]:
+        """Return the reaction as the settings (and the site record) hold it."""
+        return {**self.as_json(), "labels": dict(self.labels), "retired": self.retired}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reaction:
+        """Build a reaction from its settings JSON (old records lack labels and retired)."""
+        return cls(
+            key=data["key"],
+            label=data["label"],
+            emoji=data["emoji"],
+            labels=dict(data.get("labels") or {}),
+            retired=bool(data.get("retired", False)),
+        )
 
 
 DEFAULT_REACTIONS: tuple[Reaction, ...] = (
@@ -40,6 +63,11 @@ DEFAULT_REACTIONS: tuple[Reaction, ...] = (
     Reaction("had", "Had It", "😤"),
     Reaction("hated", "Hated It", "😡"),
 )
+
+DEFAULT_KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
+VISIBILITIES = ("always", "after_reacting", "threshold", "publisher_only")
+# What "threshold" means for a site that never set one: counts show from 10 reactions.
+DEFAULT_VISIBILITY_THRESHOLD = 10
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 API_KEY_PREFIX = "rk_"
@@ -109,12 +137,35 @@ class Site:
     key_digest: str = ""
     reactions: tuple[Reaction, ...] = DEFAULT_REACTIONS
     created_at: str = ""
+    visibility: str = "always"
+    visibility_threshold: int = DEFAULT_VISIBILITY_THRESHOLD
+    close_after_days: int | None = None
+    signed_articles: bool = False
+    # Keys added to the default set, in the order they were added: the export's extra
+    # columns, which must not move when the publisher reorders the set.
+    added_keys: tuple[str, ...] = ()
     loaded_at: float = field(default=0.0, compare=False)
 
     @property
     def reaction_keys(self) -> tuple[str, ...]:
-        """Return the keys of the site's reactions, in order."""
+        """Return the keys of every reaction, retired ones too, in order: what is stored."""
         return tuple(r.key for r in self.reactions)
+
+    @property
+    def active(self) -> tuple[Reaction, ...]:
+        """Return the reactions that are not retired, in order: what readers see."""
+        return tuple(r for r in self.reactions if not r.retired)
+
+    @property
+    def active_keys(self) -> tuple[str, ...]:
+        """Return the keys of the active reactions, in order."""
+        return tuple(r.key for r in self.reactions if not r.retired)
+
+    @property
+    def export_keys(self) -> tuple[str, ...]:
+        """Return the keys in the export's column order: the defaults, then added ones."""
+        first = [k for k in (*DEFAULT_KEYS, *self.added_keys) if k in self.reaction_keys]
+        return tuple(dict.fromkeys([*first, *self.reaction_keys]))
 
     def allows_origin(self, origin: str) -> bool:
         """Return whether a browser page of this origin may use the reader API."""
@@ -131,8 +182,13 @@ class Site:
             "name": self.name,
             "origins": list(self.origins),
             "key_digest": self.key_digest,
-            "reactions": [r.as_json() for r in self.reactions],
+            "reactions": [r.settings_json() for r in self.reactions],
             "created_at": self.created_at,
+            "visibility": self.visibility,
+            "visibility_threshold": self.visibility_threshold,
+            "close_after_days": self.close_after_days,
+            "signed_articles": self.signed_articles,
+            "added_keys": list(self.added_keys),
         }
 
     @classmethod
@@ -143,9 +199,14 @@ class Site:
             name=record.get("name", record["id"]),
             origins=tuple(record.get("origins", ())),
             key_digest=record.get("key_digest", ""),
-            reactions=tuple(Reaction(**r) for r in record.get("reactions", ()))
+            reactions=tuple(Reaction.from_json(r) for r in record.get("reactions", ()))
             or DEFAULT_REACTIONS,
             created_at=record.get("created_at", ""),
+            visibility=record.get("visibility", "always"),
+            visibility_threshold=record.get("visibility_threshold", DEFAULT_VISIBILITY_THRESHOLD),
+            close_after_days=record.get("close_after_days"),
+            signed_articles=bool(record.get("signed_articles", False)),
+            added_keys=tuple(record.get("added_keys", ())),
             loaded_at=time.monotonic(),
         )
 
@@ -197,22 +258,26 @@ class SiteRegistry:
         self._forget(site_id)
         return site, api_key
 
-    def set_origins(self, site_id: str, origins: list[str]) -> Site:
-        """Replace the site's allowed origins (none: any origin may embed it)."""
-        site = self._require(site_id)
-        normalized = tuple(dict.fromkeys(normalize_origin(o) for o in origins))
-        updated = Site(**{**site.__dict__, "origins": normalized})
+    def change(self, site_id: str, changed: Callable[[Site], Site]) -> Site:
+        """Save what ``changed`` makes of the site's current record, and return it.
+
+        ``changed`` raises (a SiteError) to refuse, and then nothing is saved. Other
+        workers see the change once their cached copy is ``cache_seconds`` old.
+        """
+        updated = changed(self._require(site_id))
         self.store.save_site(site_id, updated.as_record())
         self._forget(site_id)
         return updated
 
+    def set_origins(self, site_id: str, origins: list[str]) -> Site:
+        """Replace the site's allowed origins (none: any origin may embed it)."""
+        normalized = tuple(dict.fromkeys(normalize_origin(o) for o in origins))
+        return self.change(site_id, lambda site: replace(site, origins=normalized))
+
     def rotate_key(self, site_id: str) -> str:
         """Give the site a new API key and return it; the old key stops working."""
-        site = self._require(site_id)
         api_key = new_api_key()
-        updated = Site(**{**site.__dict__, "key_digest": key_digest(api_key)})
-        self.store.save_site(site_id, updated.as_record())
-        self._forget(site_id)
+        self.change(site_id, lambda site: replace(site, key_digest=key_digest(api_key)))
         return api_key
 
     def delete(self, site_id: str) -> None:

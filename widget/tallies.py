@@ -205,16 +205,31 @@ def _export_batches(store: Store, site: Site) -> Iterator[list[ArticleRecord]]:
         yield store.article_records(site.id, hashes, site.reaction_keys)
 
 
+def _csv_keys(site: Site) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the reaction columns before ``total`` (the set the site began with) and after.
+
+    Reordering the set never moves a column, and a site that adds reactions keeps the
+    contract's first columns where they were: keys added through the settings (retired
+    ones too) come after ``last_reaction_at``, in the order they were added.
+    """
+    added = set(site.added_keys)
+    keys = site.export_keys
+    first = tuple(k for k in keys if k not in added)
+    return first, tuple(k for k in keys if k in added)
+
+
 def csv_header(site: Site) -> list[str]:
-    """Return the export's CSV header: the site's reaction keys between the fixed columns."""
+    """Return the export's CSV header: the default reactions' columns, then added ones."""
+    defaults, added = _csv_keys(site)
     return [
         "article",
         "title",
         "url",
-        *site.reaction_keys,
+        *defaults,
         "total",
         "first_reaction_at",
         "last_reaction_at",
+        *added,
     ]
 
 
@@ -229,6 +244,7 @@ def export_csv(store: Store, site: Site) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(csv_header(site))
+    defaults, added = _csv_keys(site)
     for records in _export_batches(store, site):
         for r in records:
             writer.writerow(
@@ -236,10 +252,11 @@ def export_csv(store: Store, site: Site) -> Iterator[str]:
                     _cell(r.article),
                     _cell(r.title),
                     _cell(r.url),
-                    *(r.counts[k] for k in site.reaction_keys),
+                    *(r.counts[k] for k in defaults),
                     r.total,
                     r.first_reaction_at or "",
                     r.last_reaction_at or "",
+                    *(r.counts[k] for k in added),
                 ]
             )
         yield buffer.getvalue()

@@ -49,4 +49,4 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-from . import views  # noqa: E402,F401  (the routes attach themselves to bp)
+from . import settings_views, views  # noqa: E402,F401  (the routes attach themselves to bp)

@@ -19,6 +19,7 @@ from ..sites import Site
 from ..store import ArticleRecord
 from ..tallies import DEFAULT_DAYS, MAX_DAYS, CursorError, history, list_articles, sorts, summary
 from ..validation import MAX_QUERY_CHARS, check_article
+from ..visibility import article_closed
 from . import bp, charts
 from .session import csrf_ok, csrf_token, sign_in, sign_out, signed_in_site
 
@@ -162,6 +163,7 @@ def article() -> tuple[str, int] | str:
     return render_template(
         "dashboard/article.html",
         record=record,
+        closed=article_closed(get_store(), g.site, record.article),
         days=days,
         day_choices=DAY_CHOICES,
         history=history(get_store(), g.site, record.article, days),

@@ -20,6 +20,7 @@ from .client import STORAGE_ERRORS, Client, connect, retry_policy
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
 from .reactions import (
     CAP_TTL_SECONDS,
+    ArticleClosed,
     ArticleRecord,
     CapReached,
     Reactions,
@@ -39,6 +40,7 @@ __all__ = [
     "CAP_TTL_SECONDS",
     "STORAGE_ERRORS",
     "TITLE_SORT_CHARS",
+    "ArticleClosed",
     "ArticleRecord",
     "CapReached",
     "Client",

@@ -88,6 +88,15 @@ class SiteIndexes(StoreBase):
 
     # -- the site's totals -----------------------------------------------------------
 
+    def add_reaction_indexes(self, site: str, reaction_keys: Sequence[str]) -> None:
+        """Put every article of the site into the (new) indexes of these reactions, at 0."""
+        total = keys.index_key(site, "total")
+        for key in reaction_keys:
+            index = keys.index_key(site, key)
+            # by:<key> ∪ total with the totals weighed 0: every article, and any count that a
+            # reader gave the new reaction meanwhile kept. One command, in the site's slot.
+            self.client.zunionstore(index, {index: 1, total: 0}, aggregate="SUM")
+
     def article_count(self, site: str) -> int:
         """Return how many articles of the site have had a reaction."""
         return int(self.client.zcard(keys.index_key(site, "total")))

@@ -41,12 +41,20 @@ class CapReached(Exception):
     """One address already added as many new reactions to this article today as allowed."""
 
 
+class ArticleClosed(Exception):
+    """Voting on the article is closed (by the publisher, or by the site's age limit)."""
+
+
 @dataclass(frozen=True)
 class Tally:
     """One article's counts as read from Redis, in the order of the site's reactions."""
 
     counts: dict[str, int]
     mine: str | None = None
+    first: str | None = None  # the first counted reaction's time (ISO 8601), if any
+    # The publisher's word on this article: True closed, False reopened (even past the
+    # site's age limit), None none (the site's rule applies).
+    closed: bool | None = None
 
     @property
     def total(self) -> int:
@@ -87,12 +95,15 @@ class Reactions(SiteIndexes):
         now: float | None = None,
         address: str | None = None,
         cap: int = 0,
+        closes_before: str = "",
     ) -> Tally:
         """Set (or, with None, withdraw) one reader's reaction and return the new counts.
 
         With an ``address`` hash and a ``cap`` > 0, a reader with no reaction to the article
         may add one only while that address added fewer than ``cap`` today; otherwise
         nothing changes, the refusal is counted for the site, and CapReached is raised.
+        On an article the publisher closed, or whose first reaction is at or before
+        ``closes_before`` (ISO 8601), nothing changes and ArticleClosed is raised.
         """
         now = time.time() if now is None else now
         ah = keys.article_hash(article)
@@ -118,10 +129,13 @@ class Reactions(SiteIndexes):
                 cap,
                 CAP_TTL_SECONDS,
                 ONCE_TTL_SECONDS,
+                closes_before,
                 *reaction_keys,
             ],
         )
         changed, decremented, fresh = int(result[0]), result[1], int(result[2])
+        if changed == -2:
+            raise ArticleClosed(article)
         if changed < 0:
             self.client.hincrby(keys.site_key(site, "refused"), day, 1)
             raise CapReached(article)
@@ -142,6 +156,21 @@ class Reactions(SiteIndexes):
             )
         return Tally(counts=counts, mine=reaction)
 
+    def set_closed(self, site: str, article: str, closed: bool) -> bool:
+        """Close or reopen voting on an article; return False if it has no record (no counts).
+
+        The article hash's ``closed`` field ("1" closed, "0" reopened even past the site's
+        age limit, absent: the site's rule) is read by ``set_reaction.lua`` and
+        ``get_tallies`` in the same trips as the counts.
+        """
+        article_key = keys.article_key(site, keys.article_hash(article))
+        # (A reset between these two calls would leave a hash with only this flag: harmless,
+        # it has no id, so no list shows it, and a new first reaction finds it as set here.)
+        if not self.client.hexists(article_key, "id"):
+            return False
+        self.client.hset(article_key, "closed", "1" if closed else "0")
+        return True
+
     def get_tallies(
         self,
         site: str,
@@ -150,7 +179,7 @@ class Reactions(SiteIndexes):
         reader: str | None = None,
     ) -> dict[str, Tally]:
         """Return the counts of many articles (and the reader's own reactions) in one trip."""
-        fields = [f"c:{key}" for key in reaction_keys]
+        fields = [*(f"c:{key}" for key in reaction_keys), "first", "closed"]
         digest = reader_digest(reader) if reader else None
         commands: list[tuple[str, ...]] = []
         for article in articles:
@@ -163,8 +192,9 @@ class Reactions(SiteIndexes):
         for article in articles:
             values = next(replies)
             mine = next(replies) if digest else None
+            *values, first, closed = values
             counts = {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
-            tallies[article] = Tally(counts=counts, mine=mine)
+            tallies[article] = Tally(counts, mine, first, None if closed is None else closed == "1")
         return tallies
 
     def reset_article(self, site: str, article: str, reaction_keys: Sequence[str]) -> bool:

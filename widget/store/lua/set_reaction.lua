@@ -21,12 +21,15 @@
 -- ARGV[9]  the cap: new reactions one address may add to this article today
 -- ARGV[10] seconds the cap hash lives (it covers one day; a margin past it is harmless)
 -- ARGV[11] seconds the result under KEYS[5] is kept
--- ARGV[12..] the site's reaction keys, in order: the counts come back in it
+-- ARGV[12] voting is closed on an article whose first reaction is at or before this time
+--          (ISO 8601 UTC, which sorts as text), or "" when the site never closes by age
+-- ARGV[13..] the site's reaction keys (retired ones too), in order: the counts come back
+--          in it. The reader's old reaction is read from KEYS[2], not from this list.
 --
--- Returns {changed (1/0, or -1 when the cap refused the reaction and nothing changed),
---          the reaction taken off a count or "", new article (0/1),
---          count of ARGV[12], count of ARGV[13], ...}.
-local FIRST_REACTION = 12
+-- Returns {changed (1/0, -1 when the cap refused the reaction, -2 when voting on the
+--          article is closed; nothing changed for either), the reaction taken off a
+--          count or "", new article (0/1), count of ARGV[13], count of ARGV[14], ...}.
+local FIRST_REACTION = 13
 local article, readers, history, cap_key, done = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 
 local earlier = redis.call('GET', done)
@@ -43,6 +46,13 @@ local function counts(result)
     result[#result + 1] = tonumber(redis.call('HGET', article, 'c:' .. ARGV[i]) or '0')
   end
   return result
+end
+
+-- Closed: by the publisher ("closed" 1), else by age unless the publisher reopened it
+-- ("closed" 0). Read here, in the one round trip of the write.
+local first, closed = unpack(redis.call('HMGET', article, 'first', 'closed'))
+if closed == '1' or (closed ~= '0' and first and ARGV[12] ~= '' and first <= ARGV[12]) then
+  return counts({-2, '', 0})
 end
 
 -- One address can mint any number of reader tokens: a reader with no reaction here who
