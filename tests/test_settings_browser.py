@@ -81,7 +81,8 @@ def labels(page: Any) -> list[str]:
 
 def counts(page: Any) -> dict[str, str]:
     return {
-        b.get_attribute("data-reaction"): b.locator("[data-count]").inner_text()
+        # A hidden count keeps its line (a no-break space, so nothing moves) but no digit.
+        b.get_attribute("data-reaction"): b.locator("[data-count]").inner_text().strip()
         for b in page.locator("#w button").all()
     }
 
