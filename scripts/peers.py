@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The closest open peers (Isso, Waline) and our service, run on loopback and loaded alike.
 
     scripts/peers.py                 # one run: every endpoint at saturation and at 200 req/s
@@ -363,9 +364,12 @@ def ours(
 ) -> Iterator[Peer]:
     """Run our service as scripts/bench does: its own redis-server, gunicorn.conf.py.
 
-    worker_class is passed as ``-k`` (the command line wins over the config file);
-    threads and workers, when given, through GUNICORN_THREADS and WEB_CONCURRENCY.
+    worker_class is passed as ``-k`` (the command line wins over the config file), and
+    threads (1 for sync: gunicorn silently runs gthread for a sync worker with more) and
+    workers, when given, through GUNICORN_THREADS and WEB_CONCURRENCY.
     """
+    if worker_class == "sync":
+        threads = 1
     sys.path.insert(0, str(ROOT))
     from widget.redis_server import RedisServer
     from widget.sites import SiteRegistry
@@ -644,6 +648,7 @@ def main() -> None:
                 endpoints = [e for s, e, _ in ROWS if s == name]
                 for endpoint in endpoints:  # warm-up, not counted
                     run_wrk(peer.url, peer.lua[endpoint], 1, args.threads, args.connections)
+                peer.settle()
                 before = peer.counted()
                 sent = 0
                 for endpoint in endpoints:
@@ -677,6 +682,8 @@ def main() -> None:
         print(f"  {label:<40} {sat.rps:8.0f} {sat.rps / cpus:7.0f} {sat.p50_ms:7.2f} "
               f"{sat.p99_ms:7.2f} {bad:7d}   {steady.p50_ms:11.2f} {steady.p99_ms:7.2f}"
               + (f"  ({steady.non2xx + steady.errors} not 2xx)" if steady.non2xx + steady.errors
+                 else "")
+              + (f"  (fell behind: {steady.rps:.0f} req/s)" if steady.rps < 0.95 * args.rate
                  else ""))  # fmt: skip
     print()
     print("ratios of requests/s (same run):")
@@ -685,7 +692,11 @@ def main() -> None:
         print(f"  {label:<48} {value:6.2f}   target >= {target}: "
               f"{'met' if value >= target else 'MISSED'}")  # fmt: skip
     for name, (sent, counted) in kept.items():
-        print(f"  {name}: {counted} of {sent} 2xx likes/clicks counted in its database")
+        print(
+            f"  {name}: {counted} likes/clicks in its database, {sent} answered 2xx as wrk and "
+            f"the fixed rate count them (wrk leaves out up to {args.connections} in flight "
+            "at its end, which the server still answers)"
+        )
     print(f"took {time.monotonic() - started:.0f}s")
 
 
