@@ -106,7 +106,7 @@ class Peer:
 
     def settle(self) -> None:
         """Wait until the server has answered what the last load left queued (Waline's)."""
-        with urllib_get(self.ready, timeout=60):
+        with http_get(self.ready, timeout=60):
             pass
 
 
@@ -135,7 +135,7 @@ def server(
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not start: {log.read_text()[-3000:]}")
             try:
-                with urllib_get(ready) as status:
+                with http_get(ready) as status:
                     if status < 500:
                         break
             except OSError:
@@ -153,7 +153,7 @@ def server(
 
 
 @contextmanager
-def urllib_get(url: str, timeout: float = 2) -> Iterator[int]:
+def http_get(url: str, timeout: float = 2) -> Iterator[int]:
     """GET a loopback URL; yield its status."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
@@ -396,7 +396,7 @@ def ours(
         with server("ours", argv, env, ROOT, f"{url}/readyz", tmp / "gunicorn.log"):
             # Every worker connects to Redis on its first requests: not in the figures.
             for n in range(200):
-                with urllib_get(f"{url}/v1/sites/{SITE}/reactions?article=a-{n + 1}"):
+                with http_get(f"{url}/v1/sites/{SITE}/reactions?article=a-{n + 1}"):
                     pass
             base = f"/v1/sites/{SITE}/reactions"
 
