@@ -181,7 +181,7 @@ def install_isso() -> Path:
     return venv / "bin"
 
 
-# Seeds comments through Isso's own db module (run by Isso's python), and counts likes.
+# Seeds ten comments a thread through Isso's own db module, run by Isso's python.
 ISSO_SEED = """
 import sys
 from isso import config
