@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,4 +51,30 @@ def raw_request(base_url: str, head: bytes, body: bytes = b"", timeout: float = 
     parts = urlsplit(base_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
         sock.sendall(head + b"\r\n\r\n" + body)
+        return _read_answer(sock)
+
+
+def chunked(body: bytes, size: int = 1000) -> bytes:
+    """Return the body in Transfer-Encoding: chunked form."""
+    out = b""
+    for start in range(0, len(body), size):
+        piece = body[start : start + size]
+        out += b"%x\r\n" % len(piece) + piece + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def send_then_read(
+    base_url: str, head: bytes, body: bytes, pause: float = 0.2, timeout: float = 10
+) -> RawAnswer:
+    """Send the head, wait for the server to answer, then send the whole body and read.
+
+    What a client that does not look for an early answer does: the server has answered
+    (and may have closed) before the body is on its way.
+    """
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        time.sleep(pause)
+        for start in range(0, len(body), 16384):
+            sock.sendall(body[start : start + 16384])
         return _read_answer(sock)

@@ -207,8 +207,12 @@ def _read_json_body() -> dict[str, Any]:
             "unsupported_media_type",
             "send the body as application/json or text/plain (the same JSON)",
         )
-    request.max_content_length = MAX_BODY_BYTES
+    # One byte over the bound tells a chunked body (no Content-Length) that is too long
+    # from one that fits: werkzeug stops reading a stream at the bound without a 413.
+    request.max_content_length = MAX_BODY_BYTES + 1
     raw = request.get_data()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", f"the body is at most {MAX_BODY_BYTES} bytes")
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
