@@ -59,6 +59,24 @@ def check_site_id(site_id: str) -> str:
     return site_id
 
 
+# The characters that IDNA 2003 (Python's "idna" codec) maps differently from the UTS 46
+# processing of today's browsers ("straße" is "strasse" to the codec, "xn--strae-oqa" to
+# a browser). Rather than store an origin no browser sends, such a name is refused.
+_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
+
+
+def _ascii_host(host: str, origin: str) -> str:
+    """Return an international domain name as browsers send it in ``Origin`` (punycode)."""
+    if _IDNA_DEVIATIONS.intersection(host):
+        raise SiteError(
+            f"{origin!r}: write this domain name in the xn-- form your browser shows for it"
+        )
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise SiteError(f"{origin!r} is not a valid international domain name") from None
+
+
 def normalize_origin(origin: str) -> str:
     """Return ``scheme://host[:port]`` for an http(s) origin, else raise SiteError."""
     parts = urlsplit(origin.strip())
@@ -81,6 +99,8 @@ def normalize_origin(origin: str) -> str:
     host = parts.hostname
     if ":" in host:  # an IPv6 literal keeps its brackets in an origin
         host = f"[{host}]"
+    elif not host.isascii():
+        host = _ascii_host(host, origin)
     default_port = {"http": 80, "https": 443}[parts.scheme]
     suffix = f":{port}" if port is not None and port != default_port else ""
     return f"{parts.scheme}://{host}{suffix}"
