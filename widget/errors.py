@@ -101,8 +101,17 @@ def _http_error(exc: HTTPException) -> Response:
     return error_response(status, code, message, headers)
 
 
+def nosniff(response: Response) -> Response:
+    """Tell browsers to take every answer as the type it says it is, errors included."""
+    # A JSON error or a counts answer echoes text a client chose; sniffed as HTML or a
+    # script, it could run on the service's origin.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def register(app: Flask) -> None:
-    """Install the JSON error handlers on the app."""
+    """Install the JSON error handlers, and nosniff on every answer, on the app."""
+    app.after_request(nosniff)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
