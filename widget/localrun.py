@@ -69,6 +69,9 @@ def main() -> int:
     port = int(env.get("PORT", "8000"))
     env.setdefault("BIND", f"127.0.0.1:{port}")
     env.setdefault("WEB_CONCURRENCY", "2")
+    # Plain http: a Secure session cookie would never come back, and the dashboard
+    # could not be signed in to.
+    env.setdefault("SESSION_COOKIE_SECURE", "0")
     host, _, bind_port = env["BIND"].rpartition(":")
     if host in {"127.0.0.1", "localhost"} and not port_is_free(int(bind_port)):
         print(f"port {bind_port} is in use: stop what runs there, or set PORT", file=sys.stderr)
