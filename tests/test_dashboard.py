@@ -53,7 +53,7 @@ def test_sign_in_sets_a_strict_http_only_session_cookie(
     cookie = res.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
-    assert "Secure" not in cookie  # SESSION_COOKIE_SECURE defaults to 0 for local http
+    assert "Secure" in cookie  # SESSION_COOKIE_SECURE defaults to 1; the run command sets 0
     assert "Overview" in client.get("/dashboard/").get_data(as_text=True)
 
 

@@ -2,10 +2,10 @@
 
 Only digests of API keys are stored (``widget/sites.py``), and each is compared in
 constant time. A key that is not the site's is told apart as "another site's key" (403)
-from "no key of ours" (401) by comparing its digest with every site's. That walk runs
-only on the failure path, reads one set and one MGET, and is behind the publisher rate
-limit; the alternative, a digest -> site index in Redis, would be one more key that
-site creation, rotation and deletion must keep in step, for no gain on the success path.
+from "no key of ours" (401) by the site id that every key names (``rk_<site>_...``): one
+lookup of that site's record, whatever the number of sites, so a flood of wrong keys
+cannot make each request read every site. A key made before keys named their site is
+still its own site's key; used on another site, it is a plain 401.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask import request
 
 from .context import get_sites, require_site
 from .errors import ApiError
-from .sites import Site
+from .sites import Site, site_of_key
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="reactions"'}
 
@@ -32,7 +32,11 @@ def bearer_key() -> str | None:
 
 def key_belongs_elsewhere(api_key: str, site_id: str) -> bool:
     """Return whether the key is a valid key of some other site."""
-    return any(s.id != site_id and s.check_key(api_key) for s in get_sites().all())
+    owner = site_of_key(api_key)
+    if owner is None or owner == site_id:
+        return False
+    site = get_sites().get(owner)
+    return site is not None and site.check_key(api_key)
 
 
 def require_publisher(site_id: str) -> Site:

@@ -37,6 +37,13 @@ def _non_negative_int(raw: str) -> int:
     return value
 
 
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a whole number > 0, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable the service reads."""
@@ -53,6 +60,7 @@ REDIS_CLUSTER = "REDIS_CLUSTER"
 REDIS_SOCKET_TIMEOUT = "REDIS_SOCKET_TIMEOUT"
 SECRET_KEY = "SECRET_KEY"
 SESSION_COOKIE_SECURE = "SESSION_COOKIE_SECURE"
+PERMANENT_SESSION_LIFETIME = "PERMANENT_SESSION_LIFETIME"
 TRUSTED_PROXIES = "TRUSTED_PROXIES"
 SITE_CACHE_SECONDS = "SITE_CACHE_SECONDS"
 COUNTS_MAX_AGE = "COUNTS_MAX_AGE"
@@ -95,10 +103,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         SESSION_COOKIE_SECURE,
-        False,
+        True,
         _bool,
-        "`1`: the dashboard's session cookie is sent over https only. Set it to `1` behind "
-        "https; `0` lets the dashboard work on a plain-http local run.",
+        "`1`: the dashboard's session cookie is sent over https only. The run command, "
+        "which serves plain http on this machine, sets `0`.",
+    ),
+    Setting(
+        PERMANENT_SESSION_LIFETIME,
+        12 * 3600,
+        _positive_int,
+        "Seconds a dashboard session lasts from sign-in, however busy; then sign in again.",
     ),
     Setting(
         TRUSTED_PROXIES,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import config, metrics
@@ -30,6 +30,11 @@ DEFAULT_CODES = {
 }
 
 STORAGE_RETRY_AFTER = 2
+
+# A client that sends its whole body before it reads the answer (most do) gets a
+# connection reset instead of a 413 if the server closes the socket on unread bytes;
+# reading and dropping up to this much of the body first lets it read the 413.
+DRAIN_BYTES = 1024 * 1024
 
 
 class ApiError(HTTPException):
@@ -73,8 +78,32 @@ def cannot_reach_redis(exc: Exception) -> str:
     return f"cannot reach Redis ({exc}); is {config.REDIS_URL} right and Redis running?"
 
 
+def drain_body() -> None:
+    """Read and drop what is left of the request body, up to DRAIN_BYTES."""
+    environ = request.environ
+    # Only a stream the server ends itself (gunicorn's, bounded by Content-Length or the
+    # last chunk) is safe to read to its end: a raw socket file would wait for more.
+    if "wsgi.input_terminated" not in environ:
+        return
+    length = request.content_length
+    if length is not None and length > DRAIN_BYTES:
+        return  # too much to read for nothing: let the server close
+    stream = environ["wsgi.input"]
+    left = DRAIN_BYTES
+    try:
+        while left > 0:
+            chunk = stream.read(min(left, 65536))
+            if not chunk:
+                return
+            left -= len(chunk)
+    except Exception:  # best effort: a client that went away reads no answer anyway
+        return
+
+
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
+    if status == 413:
+        drain_body()
     code = getattr(exc, "error_code", None) or DEFAULT_CODES.get(status, "bad_request")
     headers: dict[str, Any] = dict(getattr(exc, "extra_headers", {}))
     # Keep the headers werkzeug attaches (Allow on a 405, Retry-After on a 429).
@@ -85,8 +114,17 @@ def _http_error(exc: HTTPException) -> Response:
     return error_response(status, code, message, headers)
 
 
+def nosniff(response: Response) -> Response:
+    """Tell browsers to take every answer as the type it says it is, errors included."""
+    # A JSON error or a counts answer echoes text a client chose; sniffed as HTML or a
+    # script, it could run on the service's origin.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def register(app: Flask) -> None:
-    """Install the JSON error handlers on the app."""
+    """Install the JSON error handlers, and nosniff on every answer, on the app."""
+    app.after_request(nosniff)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import config
 from .redis_server import RedisServer, RedisServerError, free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,9 @@ def main() -> int:
     port = int(env.get("PORT", "8000"))
     env.setdefault("BIND", f"127.0.0.1:{port}")
     env.setdefault("WEB_CONCURRENCY", "2")
+    # Plain http: a Secure session cookie would never come back, and the dashboard
+    # could not be signed in to.
+    env.setdefault(config.SESSION_COOKIE_SECURE, "0")
     host, _, bind_port = env["BIND"].rpartition(":")
     if host in {"127.0.0.1", "localhost"} and not port_is_free(int(bind_port)):
         print(f"port {bind_port} is in use: stop what runs there, or set PORT", file=sys.stderr)

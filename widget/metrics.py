@@ -7,7 +7,8 @@ environment does not), prometheus_client keeps every worker's values in files th
 it (the Flask test client, one process) the values live in this process.
 
 Labels are bounded: the Flask endpoint name (never the raw path, which a client can make
-up), the status code, and the reaction keys of the sites.
+up), the method (known ones, else ``other``), the status code, and the reaction keys of
+the sites.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ RATE_LIMITED = Counter(
 
 # Requests that matched no route (404, and 405 on a known path) share one label value.
 UNMATCHED = "unmatched"
+# A client may send any token as the method (gunicorn passes "FOO" on): every other one
+# shares one label value, so no client can grow the label set.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
 
 
 def endpoint_label() -> str:
@@ -100,6 +105,8 @@ def _observe(response: Response) -> Response:
     endpoint = endpoint_label()
     status = response.status_code
     method = request.method
+    if method not in KNOWN_METHODS:
+        method = OTHER_METHOD
     requests = _request_children.get((endpoint, method, status))
     if requests is None:
         requests = REQUESTS.labels(endpoint, method, str(status))

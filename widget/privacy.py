@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
 import time
 from functools import lru_cache
 
@@ -34,14 +35,53 @@ def day_salt(secret: str, day: str) -> bytes:
 
 
 IPV6_CLIENT_PREFIX = 64
+# Every address that cannot be read shares this one bucket: a made-up string in
+# X-Forwarded-For must not buy its sender a fresh budget per string.
+UNREADABLE = "unreadable"
+UNREADABLE_WARNING_SECONDS = 60.0
+log = logging.getLogger(__name__)
+_last_warning = [float("-inf"), 0]  # when the last warning was logged; requests since
+
+
+def _parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Return the address of ``a.b.c.d``, ``a.b.c.d:port``, ``v6``, ``[v6]`` or ``[v6]:port``."""
+    text = text.strip()
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not (rest[0] == ":" and rest[1:].isdigit())):
+            return None
+        text = host
+    elif text.count(":") == 1:  # IPv4 with a port (an IPv6 address has at least two)
+        text, _, port = text.partition(":")
+        if not port.isdigit():
+            return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _warn_unreadable(address: str) -> None:
+    """Log that an address was unreadable, at most once a minute per process."""
+    now = time.monotonic()
+    _last_warning[1] += 1
+    if now - _last_warning[0] >= UNREADABLE_WARNING_SECONDS:
+        log.warning(
+            "client address %r is not an IP address (%d such requests since the last "
+            "warning): they share one rate-limit bucket; check TRUSTED_PROXIES and what "
+            "the proxy puts in X-Forwarded-For",
+            address[:100],
+            _last_warning[1],
+        )
+        _last_warning[:] = [now, 0]
 
 
 def client_network(address: str) -> str:
     """Return what counts as one client: an IPv4 address, or an IPv6 address's /64."""
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return address  # not an address (a unix socket, "unknown"): kept as given
+    ip = _parse_address(address)
+    if ip is None:
+        _warn_unreadable(address)
+        return UNREADABLE
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)

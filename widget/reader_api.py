@@ -27,6 +27,7 @@ import hashlib
 import json
 import time
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -47,6 +48,7 @@ from .validation import (
     check_reader,
     check_title,
     check_url,
+    not_utf8_query,
 )
 from .visibility import article_entry, closes_before
 
@@ -133,6 +135,14 @@ _http_date = PerSecond(http_date)
 
 def _counts_query() -> tuple[list[str], list[str], list[str]]:
     """Return the article, reader and lang values of a counts query; refuse any other."""
+    query = request.query_string
+    # werkzeug keeps bytes that are not UTF-8 percent-encoded ("%FF"), which would name
+    # another article: refuse them, raw or percent-encoded. Plain ASCII needs no check.
+    if b"%" in query or not query.isascii():
+        try:
+            unquote_to_bytes(query.replace(b"+", b" ")).decode()
+        except UnicodeDecodeError:
+            raise not_utf8_query() from None
     args = request.args
     unknown = sorted(name for name in args if name not in COUNTS_PARAMETERS)
     if unknown:
@@ -190,8 +200,12 @@ def _parse_json_body() -> dict[str, Any]:
             "unsupported_media_type",
             "send the body as application/json or text/plain (the same JSON)",
         )
-    request.max_content_length = MAX_BODY_BYTES
+    # One byte over the bound tells a chunked body (no Content-Length) that is too long
+    # from one that fits: werkzeug stops reading a stream at the bound without a 413.
+    request.max_content_length = MAX_BODY_BYTES + 1
     raw = request.get_data()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", f"the body is at most {MAX_BODY_BYTES} bytes")
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep

@@ -15,6 +15,12 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+# One address for the server to bind and for the client to ping: "localhost" may resolve
+# to ::1 first, where nothing listens.
+HOST = "127.0.0.1"
 
 
 class RedisServerError(RuntimeError):
@@ -85,12 +91,17 @@ class RedisServer:
     @property
     def url(self) -> str:
         """Return the redis:// URL of the server."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{HOST}:{self.port}/0"
 
     @property
     def logfile(self) -> Path:
         """Return the server's log file."""
         return self.data_dir / "redis.log"
+
+    @property
+    def stderr_file(self) -> Path:
+        """Return the file of what the server writes before its log is open (bad arguments)."""
+        return self.data_dir / "redis-stderr.log"
 
     def version(self) -> str:
         """Return the server's version, as it reports it."""
@@ -103,7 +114,7 @@ class RedisServer:
         args = [
             self.binary,
             "--port", str(self.port),
-            "--bind", "127.0.0.1",
+            "--bind", HOST,
             "--dir", str(self.data_dir.resolve()),
             "--logfile", str(self.logfile.resolve()),
             "--daemonize", "no",
@@ -112,23 +123,42 @@ class RedisServer:
             "--appendfsync", self.appendfsync,
             *self.extra_args,
         ]  # fmt: skip
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=1)
+        # A file, not a pipe: nobody reads a pipe while the server runs, and its end can be
+        # closed by the time an error wants to quote it.
+        with self.stderr_file.open("wb") as stderr:
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr)
+        # No retries: this loop is the retry, and it must look at the process between pings.
+        client = redis.Redis(
+            host=HOST,
+            port=self.port,
+            socket_connect_timeout=0.2,
+            socket_timeout=1,
+            retry=Retry(NoBackoff(), 0),
+        )
         deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
         try:
             while True:
-                if self.process.poll() is not None:
-                    raise RedisServerError(f"redis-server exited: {self._tail()}")
+                code = self.process.poll()
+                if code is not None:
+                    raise RedisServerError(
+                        f"redis-server exited with code {code} before it answered on "
+                        f"{HOST}:{self.port}: {self._tail()}"
+                    )
                 try:
                     if client.ping():
                         return self
-                except redis.exceptions.BusyLoadingError:
-                    pass  # replaying its append-only file
-                except redis.exceptions.ConnectionError:
-                    pass
-                if time.monotonic() > deadline:
+                except redis.exceptions.BusyLoadingError as exc:
+                    last_error = exc  # replaying its append-only file
+                except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+                    last_error = exc  # not listening yet, or something else holds the port
+                if time.monotonic() > deadline and self.process.poll() is None:
                     self.stop()
-                    raise RedisServerError(f"redis-server did not answer: {self._tail()}")
+                    raise RedisServerError(
+                        f"redis-server did not answer on {HOST}:{self.port} within {timeout:g} s "
+                        f"(last error: {last_error}; stopped, exit code "
+                        f"{self.process.returncode}): {self._tail()}"
+                    )
                 time.sleep(0.05)
         finally:
             client.close()
@@ -143,8 +173,6 @@ class RedisServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
 
     def kill(self) -> None:
         """Kill the server at once, as a crash would."""
@@ -153,11 +181,11 @@ class RedisServer:
             self.process.wait()
 
     def _tail(self) -> str:
+        """Return the end of what the server wrote to stderr and to its log."""
         text = ""
-        if self.process is not None and self.process.stderr and self.process.poll() is not None:
-            text = self.process.stderr.read().decode(errors="replace")
-        if self.logfile.exists():
-            text += self.logfile.read_text(errors="replace")
+        for path in (self.stderr_file, self.logfile):
+            if path.exists():
+                text += path.read_text(errors="replace")
         return text.strip()[-2000:] or "(no output)"
 
     def __enter__(self) -> RedisServer:

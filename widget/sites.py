@@ -87,6 +87,24 @@ def check_site_id(site_id: str) -> str:
     return site_id
 
 
+# The characters that IDNA 2003 (Python's "idna" codec) maps differently from the UTS 46
+# processing of today's browsers ("straße" is "strasse" to the codec, "xn--strae-oqa" to
+# a browser). Rather than store an origin no browser sends, such a name is refused.
+_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
+
+
+def _ascii_host(host: str, origin: str) -> str:
+    """Return an international domain name as browsers send it in ``Origin`` (punycode)."""
+    if _IDNA_DEVIATIONS.intersection(host):
+        raise SiteError(
+            f"{origin!r}: write this domain name in the xn-- form your browser shows for it"
+        )
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise SiteError(f"{origin!r} is not a valid international domain name") from None
+
+
 def normalize_origin(origin: str) -> str:
     """Return ``scheme://host[:port]`` for an http(s) origin, else raise SiteError."""
     parts = urlsplit(origin.strip())
@@ -109,14 +127,30 @@ def normalize_origin(origin: str) -> str:
     host = parts.hostname
     if ":" in host:  # an IPv6 literal keeps its brackets in an origin
         host = f"[{host}]"
+    elif not host.isascii():
+        host = _ascii_host(host, origin)
     default_port = {"http": 80, "https": 443}[parts.scheme]
     suffix = f":{port}" if port is not None and port != default_port else ""
     return f"{parts.scheme}://{host}{suffix}"
 
 
-def new_api_key() -> str:
-    """Return a fresh random API key (256 bits)."""
-    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+def new_api_key(site_id: str) -> str:
+    """Return a fresh random API key (256 bits) that names its site: ``rk_<site>_<random>``.
+
+    The site id in the key is no secret (site ids are public); it lets a refused key be
+    told apart as another site's key (403) with one lookup of that site, instead of a
+    walk over every site's digest.
+    """
+    return f"{API_KEY_PREFIX}{site_id}_{secrets.token_urlsafe(32)}"
+
+
+def site_of_key(api_key: str) -> str | None:
+    """Return the site id an API key names, or None (a key made before keys named one)."""
+    if not api_key.startswith(API_KEY_PREFIX):
+        return None
+    # A site id has no "_", so the first one ends it (the random part may hold more).
+    site_id, sep, _ = api_key[len(API_KEY_PREFIX) :].partition("_")
+    return site_id if sep and SITE_ID.fullmatch(site_id) else None
 
 
 def key_digest(api_key: str) -> str:
@@ -245,7 +279,7 @@ class SiteRegistry:
     def create(self, site_id: str, name: str, origins: list[str]) -> tuple[Site, str]:
         """Create a site and return it with its API key, which is not stored."""
         check_site_id(site_id)
-        api_key = new_api_key()
+        api_key = new_api_key(site_id)
         site = Site(
             id=site_id,
             name=name or site_id,
@@ -276,7 +310,7 @@ class SiteRegistry:
 
     def rotate_key(self, site_id: str) -> str:
         """Give the site a new API key and return it; the old key stops working."""
-        api_key = new_api_key()
+        api_key = new_api_key(site_id)
         self.change(site_id, lambda site: replace(site, key_digest=key_digest(api_key)))
         return api_key
 

@@ -12,6 +12,7 @@ import binascii
 import csv
 import io
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -75,11 +76,23 @@ def decode_cursor(cursor: str, sort: str) -> tuple[float, str]:
         raise CursorError("the cursor is not one this service made") from None
     if made_for != sort:
         raise CursorError(f"the cursor was made for sort={made_for!r}, not sort={sort!r}")
-    if not isinstance(score, int | float) or isinstance(score, bool):
+    # JSON allows NaN, Infinity and whole numbers too big for a float, which Redis cannot
+    # order by, and a lone surrogate ("\\ud800"), which cannot be sent to it: 400, not 500.
+    if (
+        isinstance(score, bool)
+        or not isinstance(score, int | float)
+        or not isinstance(member, str)
+        or not 0 < len(member) <= MAX_CURSOR_MEMBER
+    ):
         raise CursorError("the cursor is not one this service made")
-    if not isinstance(member, str) or not 0 < len(member) <= MAX_CURSOR_MEMBER:
+    try:
+        score = float(score)
+        member.encode()
+    except (OverflowError, UnicodeEncodeError):
+        raise CursorError("the cursor is not one this service made") from None
+    if not math.isfinite(score):
         raise CursorError("the cursor is not one this service made")
-    return float(score), member
+    return score, member
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,11 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "bad_request", message)
 
 
+def not_utf8_query() -> ApiError:
+    """Return the error for a query string whose bytes, raw or percent-encoded, are not UTF-8."""
+    return bad_request("the query string is not valid UTF-8")
+
+
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F: one compiled class
 # checks an id in C, where a per-character unicodedata lookup cost a 100-article GET
 # a sixth of its time.
@@ -33,6 +38,15 @@ _SHORT_ENOUGH = MAX_ARTICLE_BYTES // 4
 
 def _has_control(text: str) -> bool:
     return _CONTROL.search(text) is not None
+
+
+def _not_text(text: str) -> bool:
+    """Return whether the text holds a control character or a lone surrogate.
+
+    A JSON body may spell a lone surrogate (``"\\ud800"``); it is no character of UTF-8,
+    so it cannot be stored or sent on, and would fail deep in the store as a 500.
+    """
+    return _CONTROL_OR_SURROGATE.search(text) is not None
 
 
 def check_article(article: Any) -> str:
@@ -80,10 +94,10 @@ def check_title(title: Any) -> str | None:
     """Return the title (None if absent), or raise 400 bad_request."""
     if title is None:
         return None
-    if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS or _has_control(title):
+    if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS or _not_text(title):
         raise bad_request(
             f"title must be a string of at most {MAX_TITLE_CHARS} characters "
-            "without control characters"
+            "of UTF-8 without control characters"
         )
     return title.strip() or None
 
@@ -93,7 +107,7 @@ def check_url(url: Any) -> str | None:
     if url is None:
         return None
     message = f"url must be an http(s) URL of at most {MAX_URL_CHARS} characters"
-    if not isinstance(url, str) or len(url) > MAX_URL_CHARS or _has_control(url) or " " in url:
+    if not isinstance(url, str) or len(url) > MAX_URL_CHARS or _not_text(url) or " " in url:
         raise bad_request(message)
     try:
         parts = urlsplit(url)

@@ -1,9 +1,11 @@
 """The publisher's dashboard: server-rendered pages behind a signed session cookie.
 
 Threat model, enforced here: the pages show a site's private tallies and can reset
-articles, so the session cookie is signed, ``HttpOnly`` and ``SameSite=Strict`` (and
-``Secure`` with ``SESSION_COOKIE_SECURE=1``); every POST form carries a per-session CSRF
-token; every page forbids framing and any script, style or form target but our own;
+articles, so the session cookie is signed, ``HttpOnly``, ``SameSite=Strict`` and
+``Secure`` (unless ``SESSION_COOKIE_SECURE=0``), and names a server-side session that
+signing out ends and that expires after ``PERMANENT_SESSION_LIFETIME``; every POST form
+(sign-out included, so a link from another site cannot sign anyone out) carries a
+per-session CSRF token; every page forbids framing and any script, style or form target but our own;
 and article titles and URLs, which readers' browsers sent, are escaped, with only
 ``http(s)`` URLs made into links.
 """

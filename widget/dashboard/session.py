@@ -1,15 +1,19 @@
-"""The dashboard's session: which site is signed in, with which key, and its CSRF token."""
+"""The dashboard's session: which site is signed in, with which key, and its CSRF token.
+
+The cookie is signed, and names a server-side session (``store/sessions.py``) that
+signing out deletes and that expires ``PERMANENT_SESSION_LIFETIME`` seconds after sign-in.
+"""
 
 from __future__ import annotations
 
 import hmac
 import secrets
 
-from flask import Flask, Request, session
+from flask import Flask, Request, current_app, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ..auth import session_matches
-from ..context import get_sites
+from ..context import get_sites, get_store
 from ..sites import Site, key_digest
 
 
@@ -47,25 +51,35 @@ def sign_in(site_id: str, api_key: str) -> Site | None:
     if site is None or not site.check_key(api_key.strip()):
         return None
     session.clear()  # a fresh session (and CSRF token) for every sign-in
+    lifetime = int(current_app.permanent_session_lifetime.total_seconds())
+    session.permanent = True  # the cookie expires with the server's record
     session["site"] = site.id
     session["kd"] = key_digest(api_key.strip())
+    session["sid"] = get_store().start_session(site.id, lifetime)
     csrf_token()
     return site
 
 
 def signed_in_site() -> Site | None:
-    """Return the session's site while its key is still the site's key, else None."""
-    site_id, digest = session.get("site"), session.get("kd")
-    if not isinstance(site_id, str) or not isinstance(digest, str):
+    """Return the session's site while its key is the site's and the session is live."""
+    site_id, digest, sid = session.get("site"), session.get("kd"), session.get("sid")
+    if not isinstance(site_id, str) or not isinstance(digest, str) or not isinstance(sid, str):
         return None
     site = get_sites().get(site_id)
-    if site is None or not session_matches(site, digest):
-        session.pop("site", None)
-        session.pop("kd", None)
+    if (
+        site is None
+        or not session_matches(site, digest)
+        or not get_store().session_is_live(site.id, sid)
+    ):
+        for name in ("site", "kd", "sid"):
+            session.pop(name, None)
         return None
     return site
 
 
 def sign_out() -> None:
-    """End the session."""
+    """End the session, on the server too: a copy of its cookie stops working."""
+    site_id, sid = session.get("site"), session.get("sid")
+    if isinstance(site_id, str) and isinstance(sid, str):
+        get_store().end_session(site_id, sid)
     session.clear()

@@ -29,10 +29,11 @@ from .reactions import (
     reader_digest,
 )
 from .rebuild import IndexRebuild, ReindexResult
+from .sessions import DashboardSessions
 from .site_records import SiteRecords
 
 
-class Store(Reactions, SiteRecords, IndexRebuild):
+class Store(Reactions, SiteRecords, IndexRebuild, DashboardSessions):
     """Every Redis key and script of the service, around one shared client."""
 
 

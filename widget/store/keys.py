@@ -24,6 +24,8 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:rl:LIMITER/<key>/...   string a rate-limit window (flask-limiter; <key> is a hash)
     rx:{sites}:site:<site>    string the site's settings, JSON
     rx:{sites}:all            set    every site id
+    rx:ds:{<site>}:<digest>   string a live dashboard session (a digest of its id; expires
+                                     PERMANENT_SESSION_LIFETIME after sign-in)
 
 ``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
 and a ``{`` or ``}`` in them must not change which slot an article's keys live in.
@@ -96,6 +98,12 @@ def cap_key(site: str, ah: str, day: str) -> str:
 def result_key(site: str, ah: str, op: str) -> str:
     """Return the key that keeps one reaction call's result for a minute."""
     return f"{PREFIX}:o:{_article_tag(site, ah)}:{op}"
+
+
+def session_key(site: str, session_id: str) -> str:
+    """Return the key of a live dashboard session (a digest of its id, in the site's slot)."""
+    digest = hashlib.sha256(session_id.encode()).hexdigest()[:32]
+    return f"{PREFIX}:ds:{{{site}}}:{digest}"
 
 
 def site_key(site: str, name: str) -> str:
