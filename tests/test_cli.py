@@ -8,9 +8,13 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
+from tests.helpers import ROOT
 from widget.sites import key_digest
 
-from .conftest import ROOT
+# Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
+pytestmark = pytest.mark.on_cluster_too
 
 
 def key_from(output: str) -> str:

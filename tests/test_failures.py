@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import LiveServer, app_config, start_gunicorn
+from tests.helpers import LiveServer, app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer

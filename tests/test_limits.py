@@ -17,7 +17,7 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import app_config, start_gunicorn
+from tests.helpers import app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer, free_port

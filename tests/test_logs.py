@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import app_config, start_gunicorn
+from tests.helpers import app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer

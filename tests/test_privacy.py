@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.conftest import SECRET, app_config
+from tests.helpers import SECRET, app_config
 from widget import create_app
 from widget.context import get_sites
 from widget.privacy import address_hash

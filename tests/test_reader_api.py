@@ -12,6 +12,10 @@ import redis
 
 from widget.reader_api import parse_query
 
+# Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
+pytestmark = pytest.mark.on_cluster_too
+
+
 SITE = "demo"
 ORIGIN = "https://news.example"
 URL = f"/v1/sites/{SITE}/reactions"

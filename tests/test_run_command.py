@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from widget.redis_server import free_port
 
 

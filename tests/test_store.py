@@ -11,6 +11,10 @@ import redis
 from widget.sites import DEFAULT_REACTIONS
 from widget.store import Store, Tally, article_hash, day_of
 
+# Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
+pytestmark = pytest.mark.on_cluster_too
+
+
 KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 READER_A = "reader-aaaaaaaaaaaa"
 READER_B = "reader-bbbbbbbbbbbb"
