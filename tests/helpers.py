@@ -270,10 +270,10 @@ def counting_round_trips(client: Any) -> Iterator[RoundTrips]:
             _read_since_send = True
             _connecting = False
 
-            def on_connect(self) -> None:
+            def connect(self, *args: Any, **kwargs: Any) -> None:
                 self._connecting = True
                 try:
-                    super().on_connect()
+                    super().connect(*args, **kwargs)
                 finally:
                     self._connecting, self._read_since_send = False, True
 
