@@ -192,7 +192,7 @@ class LocalCluster:
         """Start the nodes, share the slots out, introduce them and wait for state ok."""
         for server in self.servers:
             server.start()
-        nodes = [redis.Redis(port=s.port, decode_responses=True) for s in self.servers]
+        nodes = [redis.Redis("127.0.0.1", s.port, decode_responses=True) for s in self.servers]
         try:
             share = -(-SLOTS // len(nodes))
             for i, node in enumerate(nodes):
@@ -230,7 +230,7 @@ class LocalCluster:
     def flush(self) -> None:
         """Empty every master (FLUSHALL on each)."""
         for server in self.servers:
-            with redis.Redis(port=server.port) as node:
+            with redis.Redis("127.0.0.1", server.port) as node:
                 node.flushall()
 
     def stop(self) -> None:

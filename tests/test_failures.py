@@ -191,7 +191,7 @@ def test_redis_paused_then_resumed(service: Service) -> None:
 
 def script_runs(server: RedisServer) -> int:
     """Return how many scripts (EVAL, EVALSHA) Redis has run, from INFO commandstats."""
-    with redis.Redis(port=server.port) as client:
+    with redis.Redis("127.0.0.1", server.port) as client:
         stats = client.info("commandstats")
     return sum(int(v["calls"]) for k, v in stats.items() if k.startswith("cmdstat_eval"))
 
