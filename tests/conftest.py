@@ -23,7 +23,7 @@ from widget.redis_server import RedisServer
 # -- which tests are slow, and which run on a cluster too ----------------------------------
 
 # Tests that use one of these fixtures start a process of their own or a browser: slow.
-SLOW_FIXTURES = frozenset({"live_server", "browser", "redis_cluster"})
+SLOW_FIXTURES = frozenset({"live_server", "browser", "redis_cluster", "metrics_server"})
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

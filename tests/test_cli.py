@@ -107,6 +107,7 @@ def test_delete_removes_the_site_and_its_data(runner: Any, client: Any, redis_cl
     )
 
 
+@pytest.mark.slow
 def test_unreachable_redis_is_a_one_line_error(tmp_path: Any) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "widget", "sites", "list"],

@@ -29,6 +29,9 @@ from widget.context import get_sites
 from widget.redis_server import RedisServer
 from widget.store import Store, article_hash, connect
 
+# Each test starts processes of its own (redis-server, gunicorn, the run command).
+pytestmark = pytest.mark.slow
+
 SITE = "demo"
 URL = f"/v1/sites/{SITE}/reactions"
 KEYS = ("love", "like", "want", "had", "hated")

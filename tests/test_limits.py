@@ -277,6 +277,7 @@ def test_redis_unreachable_answers_503_not_an_unlimited_pass(redis_server: Redis
 # -- shared by every gunicorn worker --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_limits_are_shared_by_every_worker(
     redis_server: RedisServer,
     redis_client: redis.Redis,

@@ -122,6 +122,7 @@ def test_bad_log_format_is_refused_at_start(redis_server: RedisServer) -> None:
         create_app(app_config(redis_server, LOG_FORMAT="xml"))
 
 
+@pytest.mark.slow
 def test_gunicorn_writes_one_json_line_per_request(
     redis_server: RedisServer, tmp_path: Any
 ) -> None:
