@@ -1,30 +1,55 @@
 """Fixtures: a real redis-server on a free port, the app, its clients, a live gunicorn.
 
 Nothing here is a stand-in: the store runs its real Lua scripts on a real Redis, and the
-live server is the production gunicorn config serving the real app.
+live server is the production gunicorn config serving the real app. The helpers these
+fixtures use (and scripts/bench too) are in tests/helpers.py.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
-import requests
 
+from tests.helpers import ROOT, LiveServer, LocalCluster, app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer, free_port
+from widget.redis_server import RedisServer
 
-ROOT = Path(__file__).resolve().parent.parent
-SECRET = "test-secret-key-not-for-production"
+# -- which tests are slow, and which run on a cluster too ----------------------------------
+
+# Tests that use one of these fixtures start a process of their own or a browser: slow.
+SLOW_FIXTURES = frozenset({"live_server", "browser", "redis_cluster", "metrics_server"})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each Redis test of a module marked ``on_cluster_too`` on one Redis and on a cluster."""
+    if metafunc.definition.get_closest_marker("on_cluster_too") and (
+        "backend" in metafunc.fixturenames
+    ):
+        cluster = pytest.param("cluster", marks=[pytest.mark.cluster, pytest.mark.slow])
+        metafunc.parametrize("backend", ["redis", cluster], indirect=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark slow every browser or cluster test and every test that starts a live server."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """Return which Redis the test runs on: "redis" (one server) unless parametrized."""
+    return str(getattr(request, "param", "redis"))
+
+
+# -- one real Redis --------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -40,29 +65,27 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture
-def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
-    """Return a client of the test Redis, emptied before the test."""
+def redis_client(
+    backend: str, redis_server: RedisServer, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """Return a client of the test Redis (or cluster), emptied before the test."""
+    if backend == "cluster":
+        yield request.getfixturevalue("cluster_client")
+        return
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     client.flushall()
     yield client
     client.close()
 
 
-def app_config(redis_server: RedisServer, **overrides: Any) -> dict[str, Any]:
-    """Return the test configuration of the app, with overrides."""
-    return {
-        "TESTING": True,
-        "REDIS_URL": redis_server.url,
-        "SECRET_KEY": SECRET,
-        "SITE_CACHE_SECONDS": 0,
-        "RATELIMIT_ENABLED": False,
-        **overrides,
-    }
-
-
 @pytest.fixture
-def app(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[Any]:
-    """Return the app on the test Redis, emptied, with rate limits off."""
+def app(
+    backend: str, redis_server: RedisServer, redis_client: Any, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """Return the app on the test Redis (or cluster), emptied, with rate limits off."""
+    if backend == "cluster":
+        yield request.getfixturevalue("cluster_app")
+        return
     app = create_app(app_config(redis_server))
     yield app
     app.extensions["reactions.store"].client.close()
@@ -98,66 +121,8 @@ def make_site(app: Any) -> Callable[..., str]:
     return make
 
 
-@dataclass
-class LiveServer:
-    """A gunicorn process serving the app on 127.0.0.1."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def stop(self) -> None:
-        """Stop gunicorn."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_gunicorn(
-    redis_url: str, log_dir: Path, workers: int = 2, **env_overrides: str
-) -> LiveServer:
-    """Start the production gunicorn config on a free port and wait until it answers."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": SECRET,
-        "SITE_CACHE_SECONDS": "0",
-        "RATELIMIT_ENABLED": "0",
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(workers),
-        **env_overrides,
-    }
-    log = log_dir / f"gunicorn-{port}.log"
-    with log.open("wb") as log_file:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "widget:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
-        try:
-            if requests.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not answer: {log.read_text()[-2000:]}")
-
-
 @pytest.fixture(scope="session")
-def live_server(
+def single_live_server(
     redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """Serve the app with the production gunicorn config for the whole session."""
@@ -166,14 +131,19 @@ def live_server(
     server.stop()
 
 
-# -- a real Redis Cluster (tests/cluster.py) -------------------------------------------
+@pytest.fixture
+def live_server(backend: str, request: pytest.FixtureRequest) -> LiveServer:
+    """Return the session's gunicorn on the test Redis (or the one on the cluster)."""
+    name = "cluster_live_server" if backend == "cluster" else "single_live_server"
+    return cast(LiveServer, request.getfixturevalue(name))
+
+
+# -- a real Redis Cluster (tests/helpers.py) -------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Start a three-master Redis Cluster for the session, with the tests' redis-server."""
-    from tests.cluster import LocalCluster
-
     cluster = LocalCluster(tmp_path_factory.mktemp("cluster"))
     try:
         cluster.start()
@@ -200,6 +170,18 @@ def cluster_app(
     app = create_app(app_config(redis_server, REDIS_URL=redis_cluster.url, REDIS_CLUSTER=True))
     yield app
     app.extensions["reactions.store"].client.close()
+
+
+@pytest.fixture(scope="session")
+def cluster_live_server(
+    redis_cluster: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """Serve the app on the cluster with the production gunicorn config."""
+    server = start_gunicorn(
+        redis_cluster.url, tmp_path_factory.mktemp("gunicorn-cluster"), REDIS_CLUSTER="1"
+    )
+    yield server
+    server.stop()
 
 
 # -- the real browser ------------------------------------------------------------------

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
+from tests.helpers import ROOT
 from widget.sites import key_digest
 
-from .conftest import ROOT
+# Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
+pytestmark = pytest.mark.on_cluster_too
 
 
 def key_from(output: str) -> str:
@@ -103,6 +107,7 @@ def test_delete_removes_the_site_and_its_data(runner: Any, client: Any, redis_cl
     )
 
 
+@pytest.mark.slow
 def test_unreachable_redis_is_a_one_line_error(tmp_path: Any) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "widget", "sites", "list"],

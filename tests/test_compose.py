@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
+# Each test starts processes of its own (redis-server, gunicorn, the run command).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"

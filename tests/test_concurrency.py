@@ -8,9 +8,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import requests
 
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
+
+# Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
+pytestmark = pytest.mark.on_cluster_too
+
 
 KEYS = ("love", "like", "want", "had", "hated")
 ARTICLES = ("race-1", "race-2", "race-3")

@@ -20,13 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
 
-from tests.conftest import LiveServer, app_config, start_gunicorn
+from tests.helpers import LiveServer, app_config, start_gunicorn, wait_for
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer
 from widget.store import Store, article_hash, connect
+
+# Each test starts processes of its own (redis-server, gunicorn, the run command).
+pytestmark = pytest.mark.slow
 
 SITE = "demo"
 URL = f"/v1/sites/{SITE}/reactions"
@@ -188,28 +192,71 @@ def test_redis_paused_then_resumed(service: Service) -> None:
     assert worker_pids(service.web.process.pid) == workers
 
 
+def script_runs(server: RedisServer) -> int:
+    """Return how many scripts (EVAL, EVALSHA) Redis has run, from INFO commandstats."""
+    with redis.Redis("127.0.0.1", server.port) as client:
+        stats = client.info("commandstats")
+    return sum(int(v["calls"]) for k, v in stats.items() if k.startswith("cmdstat_eval"))
+
+
+def connections_to(port: int) -> dict[int, int]:
+    """Return the open connections to a local port: the client's port -> bytes unread.
+
+    Read from the kernel (/proc/net/tcp), so it sees what a stopped Redis cannot: a
+    connection waiting in its backlog, and what a client sent that it has not read.
+    """
+    found = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, state, queues = line.split()[1:5]
+        if int(local.split(":")[1], 16) == port and state == "01":  # 01: ESTABLISHED
+            found[int(remote.split(":")[1], 16)] = int(queues.split(":")[1], 16)
+    return found
+
+
 def test_a_call_resent_after_a_timeout_counts_once_everywhere(tmp_path: Path) -> None:
     """Redis stalls past the socket timeout with the script already sent; redis-py sends
     it again; Redis, resumed, runs both. The second run must answer what the first did,
-    or the site's totals and article list miss the change that the reader was told of."""
+    or the site's totals and article list miss the change that the reader was told of.
+
+    Nothing is left to timing: Redis is paused before the call, and resumed only once the
+    kernel shows the retry's new connection with its first bytes sent."""
     server = RedisServer(tmp_path / "redis", appendonly=False).start()
-    store = Store(connect(server.url, socket_timeout=0.5))
+    store = Store(connect(server.url, socket_timeout=1.0))
     assert server.process is not None
     pid = server.process.pid
+    outcome: dict[str, Any] = {}
 
-    def stall() -> None:
-        os.kill(pid, signal.SIGSTOP)
-        time.sleep(0.8)
-        os.kill(pid, signal.SIGCONT)
+    def call() -> None:
+        try:
+            outcome["tally"] = store.set_reaction(
+                SITE, "newer", "reader-000000000002", "love", KEYS
+            )
+        except Exception as exc:  # shown by the assertion below
+            outcome["error"] = exc
 
     try:
         store.set_reaction(SITE, "older", "reader-000000000001", "like", KEYS)
-        staller = threading.Thread(target=stall)
-        staller.start()
-        time.sleep(0.05)
-        tally = store.set_reaction(SITE, "newer", "reader-000000000002", "love", KEYS)
-        staller.join()
-        assert tally.counts == {**dict.fromkeys(KEYS, 0), "love": 1}
+        # The scripts are loaded now: how many one call runs, measured on another site.
+        runs = script_runs(server)
+        store.set_reaction("elsewhere", "older", "reader-000000000001", "like", KEYS)
+        runs_per_call = script_runs(server) - runs
+        print(f"scripts run by one call: {runs_per_call}")
+        before = script_runs(server)
+        first = set(connections_to(server.port))  # the store's pooled connection
+        os.kill(pid, signal.SIGSTOP)
+        caller = threading.Thread(target=call)
+        caller.start()
+        wait_for(
+            lambda: any(n > 0 for p, n in connections_to(server.port).items() if p not in first),
+            10,
+            "redis-py to connect again after the timeout, and send",
+        )
+        os.kill(pid, signal.SIGCONT)
+        caller.join(10)
+        assert "error" not in outcome, outcome
+        # The call's first script ran (from the abandoned connection), then its retry.
+        assert script_runs(server) - before == runs_per_call + 1
+        assert outcome["tally"].counts == {**dict.fromkeys(KEYS, 0), "love": 1}
         assert store.site_counts(SITE, KEYS) == {**dict.fromkeys(KEYS, 0), "love": 1, "like": 1}
         assert store.article_count(SITE) == 2
         assert store.index_page(SITE, "love", 0, 1) == [(article_hash("newer"), 1.0)]
@@ -287,9 +334,8 @@ def total_acked(writers: list[Writer]) -> int:
 
 
 def wait_for_acks(writers: list[Writer], count: int, bound: float) -> None:
-    deadline = time.monotonic() + bound
-    while total_acked(writers) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
+    """Wait until the writers have had ``count`` writes acknowledged; fail if they do not."""
+    wait_for(lambda: total_acked(writers) >= count, bound, f"{count} acknowledged writes")
 
 
 @pytest.mark.parametrize("service", [{"RATELIMIT_ENABLED": "0"}], indirect=True)

@@ -22,7 +22,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import app_config
+from tests.helpers import app_config
 from widget import create_app, ops
 from widget.context import get_sites
 from widget.redis_server import RedisServer

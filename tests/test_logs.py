@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import app_config, start_gunicorn
+from tests.helpers import app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer
@@ -122,6 +122,7 @@ def test_bad_log_format_is_refused_at_start(redis_server: RedisServer) -> None:
         create_app(app_config(redis_server, LOG_FORMAT="xml"))
 
 
+@pytest.mark.slow
 def test_gunicorn_writes_one_json_line_per_request(
     redis_server: RedisServer, tmp_path: Any
 ) -> None:

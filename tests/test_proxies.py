@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.conftest import app_config
+from tests.helpers import app_config
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer

@@ -10,6 +10,10 @@ from urllib.parse import quote
 import pytest
 import redis
 
+# Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
+pytestmark = pytest.mark.on_cluster_too
+
+
 SITE = "demo"
 ORIGIN = "https://news.example"
 URL = f"/v1/sites/{SITE}/reactions"

@@ -1,6 +1,6 @@
 """``flask --app widget reindex``: lost or damaged site indexes come back exactly.
 
-tests/test_cluster.py runs this module again on a real three-master Redis Cluster.
+Every test here runs on one Redis and again on a real three-master Redis Cluster.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ import pytest
 
 from widget.sites import DEFAULT_REACTIONS
 from widget.store import day_of, keys
+
+# Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
+pytestmark = pytest.mark.on_cluster_too
+
 
 KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 DAY = 86_400

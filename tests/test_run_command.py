@@ -9,10 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from widget.redis_server import free_port
+
+# Each test starts processes of its own (redis-server, gunicorn, the run command).
+pytestmark = pytest.mark.slow
 
 
 def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
