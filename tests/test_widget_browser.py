@@ -107,7 +107,19 @@ def test_a_reader_reacts_switches_withdraws_and_finds_the_choice_after_a_reload(
     expect_pressed(page, "hated")
     expect_counts(page, {"love": 2, "hated": 2})
     assert w.count_gets() == 2  # one per load, revalidated rather than trusted from cache
+    # Just after a change the reader asks with their token, past any shared cache.
     reloaded = [r for r in w.requests if r.method == "GET" and "/v1/sites/" in r.url][-1]
+    assert f"reader={token}" in reloaded.url
+    assert reloaded.response().headers["cache-control"] == "private, no-store"
+
+    # Once that window is over, the reload asks the public URL and revalidates the copy the
+    # browser cached on the first load with its ETag.
+    page.evaluate("localStorage.removeItem('reactions:demo:at')")
+    page.reload()
+    expect_pressed(page, "hated")
+    expect_counts(page, {"love": 2, "hated": 2})
+    reloaded = [r for r in w.requests if r.method == "GET" and "/v1/sites/" in r.url][-1]
+    assert "reader=" not in reloaded.url
     assert "if-none-match" in reloaded.all_headers()  # the cached copy's ETag
 
 
