@@ -148,6 +148,20 @@ SETTINGS: tuple[Setting, ...] = (
         "ballot-stuffing cap; an office behind one NAT shares it). `0`: no cap.",
     ),
     Setting(
+        "MAX_ARTICLES_PER_SITE",
+        1_000_000,
+        _non_negative_int,
+        "The most articles one site may hold; a reaction that would start one more is "
+        "refused (403 `article_limit`). `0`: no ceiling.",
+    ),
+    Setting(
+        "NEW_ARTICLES_PER_ADDRESS_PER_DAY",
+        50,
+        _non_negative_int,
+        "New articles (first reactions) one client address may start on one site per UTC "
+        "day (429 `new_article_budget`). Applies with rate limits on. `0`: no budget.",
+    ),
+    Setting(
         "LOG_FORMAT",
         "text",
         str,

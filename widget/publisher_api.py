@@ -147,3 +147,6 @@ def reset(site_id: str) -> Response:
     article = check_article(params["article"])
     get_store().reset_article(site.id, article, site.reaction_keys)
     return Response(status=204)
+
+
+from . import article_api  # noqa: E402,F401  (its routes attach themselves to bp)

@@ -16,6 +16,10 @@ Threat model, said here because this is where it is enforced:
 * One address can mint any number of reader tokens, so each address may add only
   ``READERS_PER_ADDRESS_PER_ARTICLE`` new reactions to one article per day (checked in the
   same atomic step as the write); the rate limits (``limits.py``) bound the rest.
+* A reader's browser names the article, so a reader could make up any number of them:
+  a new article needs the site's admission (a ceiling per site, a budget per address and
+  day, and on a ``signed_articles`` site the publisher's signature), and a reader's title
+  and url count only on the article's first reaction (``articles.py``).
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.http import http_date
 
 from . import metrics
+from .articles import check_signature_field, post_reaction
 from .clock import PerSecond
 from .context import get_store, require_site
 from .errors import ApiError
 from .privacy import client_hash
 from .sites import Site
-from .store import CapReached, Tally
+from .store import Tally
 from .validation import (
     bad_request,
     check_article,
@@ -48,7 +53,7 @@ from .validation import (
 bp = Blueprint("reader_api", __name__, url_prefix="/v1/sites/<site_id>/reactions")
 
 MAX_BODY_BYTES = 4096
-POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url"})
+POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url", "signature"})
 # Bytes of a query that are not UTF-8 stay percent-encoded, as in werkzeug's request.args.
 QUERY_ERRORS = "werkzeug.url_quote"
 BODY_TYPES = frozenset({"application/json", "text/plain"})
@@ -212,11 +217,6 @@ def _read_json_body() -> dict[str, Any]:
     return body
 
 
-def _seconds_to_midnight() -> int:
-    """Return the seconds until the next UTC day, when the per-address cap starts anew."""
-    return 86400 - int(time.time()) % 86400
-
-
 @bp.post("")
 def set_reaction(site_id: str) -> Response:
     """Set, switch or (with ``reaction: null``) withdraw one reader's reaction."""
@@ -241,29 +241,19 @@ def set_reaction(site_id: str) -> Response:
         )
     title = check_title(body.get("title"))
     url = check_url(body.get("url"))
-
-    config = current_app.config
-    cap = config["READERS_PER_ADDRESS_PER_ARTICLE"] if config["RATELIMIT_ENABLED"] else 0
-    address = client_hash()
-    try:
-        tally = get_store().set_reaction(
-            site.id,
-            article,
-            reader,
-            reaction,
-            site.reaction_keys,
-            title=title,
-            url=url,
-            address=address if cap else None,
-            cap=cap,
-        )
-    except CapReached:
-        raise ApiError(
-            429,
-            "rate_limited",
-            "too many readers from this address reacted to this article today",
-            {"Retry-After": str(_seconds_to_midnight())},
-        ) from None
+    signature = check_signature_field(body.get("signature"))
+    tally = post_reaction(
+        get_store(),
+        site,
+        current_app.config,
+        article=article,
+        reader=reader,
+        reaction=reaction,
+        title=title,
+        url=url,
+        signature=signature,
+        address=client_hash(),
+    )
     metrics.reaction_set(reaction or "withdraw")
     response = jsonify({"article": article, **_tally_json(tally, with_mine=True)})
     response.headers["Cache-Control"] = "no-store"

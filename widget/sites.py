@@ -109,6 +109,10 @@ class Site:
     key_digest: str = ""
     reactions: tuple[Reaction, ...] = DEFAULT_REACTIONS
     created_at: str = ""
+    # A POST that would count an article's first reaction must be signed (articles.py).
+    signed_articles: bool = False
+    # The random part of the signing secret, which is derived, never stored (articles.py).
+    signing_nonce: str = ""
     loaded_at: float = field(default=0.0, compare=False)
 
     @property
@@ -133,6 +137,8 @@ class Site:
             "key_digest": self.key_digest,
             "reactions": [r.as_json() for r in self.reactions],
             "created_at": self.created_at,
+            "signed_articles": self.signed_articles,
+            "signing_nonce": self.signing_nonce,
         }
 
     @classmethod
@@ -146,6 +152,8 @@ class Site:
             reactions=tuple(Reaction(**r) for r in record.get("reactions", ()))
             or DEFAULT_REACTIONS,
             created_at=record.get("created_at", ""),
+            signed_articles=bool(record.get("signed_articles", False)),
+            signing_nonce=record.get("signing_nonce", ""),
             loaded_at=time.monotonic(),
         )
 
@@ -215,11 +223,24 @@ class SiteRegistry:
         self._forget(site_id)
         return api_key
 
+    def rotate_signing_nonce(self, site_id: str) -> Site:
+        """Give the site a new signing nonce (so a new signing secret); return the site."""
+        site = self._require(site_id)
+        updated = Site(**{**site.__dict__, "signing_nonce": secrets.token_urlsafe(24)})
+        self.store.save_site(site_id, updated.as_record())
+        self._forget(site_id)
+        return updated
+
     def delete(self, site_id: str) -> None:
         """Delete the site and every count, reader and history of its articles."""
         site = self._require(site_id)
         self.store.delete_site(site.id, site.reaction_keys)
         self._forget(site_id)
+        if self.cache_seconds > 0:
+            # Another worker's cached copy of the site may accept writes until it expires:
+            # sweep once more after that, so the id starts empty if created again.
+            time.sleep(self.cache_seconds)
+            self.store.sweep_site(site.id)
 
     def _require(self, site_id: str) -> Site:
         self._forget(site_id)

@@ -6,6 +6,7 @@ One room per concern, each a part of the one ``Store`` object the app makes:
     client.py        connect(), the errors that mean "no Redis", the retry, the Lua scripts
     cluster.py       the Redis Cluster client that connects on first use
     reactions.py     a reader's reaction, the counts reads, an article's reset and records
+    articles.py      a new article's admission, the publisher's edits of an article
     indexes.py       a site's indexes and totals: moved after each write, paged, scanned
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     site_records.py  the sites' settings, and a site's deletion
@@ -16,12 +17,14 @@ The store knows nothing of Flask.
 
 from __future__ import annotations
 
+from .articles import REFUSALS, ArticleRefused, Articles
 from .client import STORAGE_ERRORS, Client, connect, retry_policy
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
 from .reactions import (
     CAP_TTL_SECONDS,
     ArticleRecord,
     CapReached,
+    NeedsAdmission,
     Reactions,
     Tally,
     iso,
@@ -31,17 +34,20 @@ from .rebuild import IndexRebuild, ReindexResult
 from .site_records import SiteRecords
 
 
-class Store(Reactions, SiteRecords, IndexRebuild):
+class Store(Reactions, Articles, SiteRecords, IndexRebuild):
     """Every Redis key and script of the service, around one shared client."""
 
 
 __all__ = [
     "CAP_TTL_SECONDS",
+    "REFUSALS",
     "STORAGE_ERRORS",
     "TITLE_SORT_CHARS",
     "ArticleRecord",
+    "ArticleRefused",
     "CapReached",
     "Client",
+    "NeedsAdmission",
     "ReindexResult",
     "Store",
     "Tally",

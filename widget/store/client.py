@@ -115,6 +115,8 @@ class StoreBase:
         self.index_after_script = self._script("index_after.lua")
         self.index_title_script = self._script("index_title.lua")
         self.update_site_script = self._script("update_site.lua")
+        self.admit_article_script = self._script("admit_article.lua")
+        self.article_meta_script = self._script("article_meta.lua")
 
     def _script(self, name: str) -> Script:
         source = resources.files("widget.store").joinpath("lua", name).read_text("utf-8")

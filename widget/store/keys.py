@@ -13,7 +13,11 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; expires after 2 days)
-    rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day
+    rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day;
+                                     "<yyyymmdd>:<code>" -> new articles refused that day
+                                     (article_limit, new_article_budget)
+    rx:s:{<site>}:new:<day>   hash   address hash -> new articles it started that day (the
+                                     per-address budget; expires after 2 days)
     rx:o:{<site>|<ah>}:<op>   string one reaction call's result, under a random id of the
                                      call, so that a script re-sent after a timeout answers
                                      what its first run did (expires after a minute)
@@ -32,7 +36,8 @@ indexes live in another slot; they are moved by deltas (ZINCRBY, HINCRBY), which
 so racing writers leave them exact.
 
 A ``*`` given for a part of a name makes a SCAN pattern of it (site ids and article hashes
-hold no glob characters).
+hold no glob characters); ``site_keys_pattern`` matches every key of one site but its
+record (each of them holds ``{<site>}`` or ``{<site>|``).
 """
 
 from __future__ import annotations
@@ -112,9 +117,21 @@ def marker_key(site: str, op: str) -> str:
     return site_key(site, f"o:{op}")
 
 
+def site_keys_pattern(site: str) -> str:
+    """Return the SCAN pattern of every key of a site's data: its articles and its slot."""
+    # An article's tag is "{<site>|<ah>}", the site slot's "{<site>}"; the class [|}] keeps
+    # the keys of a site "demo2" out of the pattern of "demo".
+    return f"{PREFIX}:*:{{{site}[|}}]*"
+
+
 def is_call_record(key: str) -> bool:
     """Say whether a key is a call's result or marker, which lives a minute."""
     return key.startswith(f"{PREFIX}:o:") or ":o:" in key
+
+
+def new_articles_key(site: str, day: str) -> str:
+    """Return the hash of the new articles each address started on a site on a day."""
+    return site_key(site, f"new:{day}")
 
 
 def site_record_key(site: str) -> str:
