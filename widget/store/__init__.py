@@ -18,7 +18,7 @@ The store knows nothing of Flask.
 from __future__ import annotations
 
 from .articles import REFUSALS, ArticleRefused, Articles
-from .client import STORAGE_ERRORS, Client, connect, retry_policy
+from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
 from .reactions import (
     CAP_TTL_SECONDS,
@@ -55,6 +55,7 @@ __all__ = [
     "connect",
     "day_name",
     "day_of",
+    "is_out_of_memory",
     "iso",
     "member_hash",
     "reader_digest",

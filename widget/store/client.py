@@ -18,6 +18,7 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.retry import Retry
 
+from . import keys
 from .cluster import LazyCluster
 
 Client = redis.Redis | RedisCluster
@@ -37,6 +38,13 @@ STORAGE_ERRORS: tuple[type[Exception], ...] = (
     # cross slots in one command, so its other use, a cross-slot command, cannot happen.)
     redis.exceptions.RedisClusterException,
 )
+
+
+def is_out_of_memory(exc: Exception) -> bool:
+    """Say whether a Redis error means it is out of memory (maxmemory with noeviction)."""
+    if isinstance(exc, redis.exceptions.OutOfMemoryError):
+        return True
+    return isinstance(exc, redis.exceptions.ResponseError) and "OOM command not allowed" in str(exc)
 
 
 def retry_policy(retries: int = 1) -> Retry:
@@ -126,3 +134,22 @@ class StoreBase:
     def ping(self) -> bool:
         """Return whether Redis answers."""
         return bool(self.client.ping())
+
+    def memory_full(self) -> bool:
+        """Return whether Redis is at its maxmemory: it refuses a small write, or says so."""
+        try:
+            # A write, because Redis decides "out of memory" per command; the key is gone
+            # in a few seconds. (On a cluster it probes the node of its slot.)
+            self.client.set(keys.READY_PROBE, "1", px=5000)
+        except redis.exceptions.ResponseError as exc:
+            if is_out_of_memory(exc):
+                return True
+            raise
+        info: dict[str, Any] = self.client.info("memory")
+        # A cluster answers one INFO per node, keyed by the node's name.
+        nodes = list(info.values()) if all(isinstance(v, dict) for v in info.values()) else [info]
+        return any(
+            int(node.get("maxmemory", 0)) > 0
+            and int(node.get("used_memory", 0)) >= int(node["maxmemory"])
+            for node in nodes
+        )

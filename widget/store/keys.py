@@ -27,6 +27,7 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:rl:LIMITER/<key>/...   string a rate-limit window (flask-limiter; <key> is a hash)
     rx:{sites}:site:<site>    string the site's settings, JSON
     rx:{sites}:all            set    every site id
+    rx:ready                  string /readyz's probe write (lives 5 seconds)
 
 ``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
 and a ``{`` or ``}`` in them must not change which slot an article's keys live in.
@@ -55,6 +56,8 @@ DAY_FORMAT = "%Y%m%d"
 # The per-site indexes of a site that are not one per reaction (those are index_key's).
 SITE_INDEXES = ("total", "recent", "counts", "days", "titles", "title-of")
 TITLE_SORT_CHARS = 100
+# /readyz writes this key to learn whether Redis still takes writes (out of memory).
+READY_PROBE = f"{PREFIX}:ready"
 
 
 def day_of(epoch: float) -> str:
