@@ -17,7 +17,14 @@ import pytest
 from _pytest.fixtures import FixtureFunctionDefinition
 from redis.cluster import RedisCluster
 
-from tests import test_cli, test_concurrency, test_reader_api, test_reindex, test_store
+from tests import (
+    test_articles,
+    test_cli,
+    test_concurrency,
+    test_reader_api,
+    test_reindex,
+    test_store,
+)
 from tests.conftest import start_gunicorn
 
 pytestmark = pytest.mark.cluster
@@ -67,7 +74,7 @@ def fixtures_of(*modules: ModuleType) -> dict[str, Any]:
 
 
 OVERRIDDEN = frozenset({"app", "redis_client", "live_server"})
-SUITES = (test_store, test_reader_api, test_cli, test_concurrency, test_reindex)
+SUITES = (test_store, test_reader_api, test_cli, test_concurrency, test_reindex, test_articles)
 globals().update(fixtures_of(*SUITES))
 
 TestStoreOnCluster = type("TestStoreOnCluster", (), again(test_store))
@@ -75,3 +82,4 @@ TestReaderApiOnCluster = type("TestReaderApiOnCluster", (), again(test_reader_ap
 TestCliOnCluster = type("TestCliOnCluster", (), again(test_cli))
 TestConcurrencyOnCluster = type("TestConcurrencyOnCluster", (), again(test_concurrency))
 TestReindexOnCluster = type("TestReindexOnCluster", (), again(test_reindex))
+TestArticlesOnCluster = type("TestArticlesOnCluster", (), again(test_articles))

@@ -145,9 +145,10 @@ class StoreBase:
             if is_out_of_memory(exc):
                 return True
             raise
-        info: dict[str, Any] = self.client.info("memory")
-        # A cluster answers one INFO per node, keyed by the node's name.
-        nodes = list(info.values()) if all(isinstance(v, dict) for v in info.values()) else [info]
+        if isinstance(self.client, redis.Redis):
+            nodes = [self.client.info("memory")]
+        else:  # every master of a cluster, each answering its own INFO, by node name
+            nodes = list(self.client.info("memory", target_nodes=RedisCluster.PRIMARIES).values())
         return any(
             int(node.get("maxmemory", 0)) > 0
             and int(node.get("used_memory", 0)) >= int(node["maxmemory"])
