@@ -43,7 +43,8 @@
   function config(el) {
     const d = el.dataset;
     const canonical = document.querySelector('link[rel=canonical]')?.href;
-    const url = d.url || canonical || location.href.split('#')[0];
+    // Not location.href: its query string may carry a reader's newsletter token or e-mail.
+    const url = d.url || canonical || location.origin + location.pathname;
     return {
       el,
       site: d.site,
@@ -51,6 +52,7 @@
       title: Array.from((d.title ?? document.title).replace(/[\s\0-\x1f\x7f-\x9f]+/g, ' ').trim()).slice(0, 300).join(''),
       url: /^https?:\/\/[^\s\0-\x1f\x7f-\x9f]{1,2040}$/.test(url) ? url : undefined,
       endpoint: `${(d.api || origin).replace(/\/+$/, '')}/v1/sites/${d.site}/reactions`,
+      signature: d.signature || undefined,
     };
   }
 
@@ -194,7 +196,7 @@ p { min-height: 1.4em; margin: .5em 0 0; font-size: .85em }
     w.busy = true;
     try {
       while (w.want !== undefined) {
-        const body = { article: w.article, reader: reader(), reaction: w.want, title: w.title || undefined, url: w.url };
+        const body = { article: w.article, reader: reader(), reaction: w.want, title: w.title || undefined, url: w.url, signature: w.signature };
         w.want = undefined;
         // A string body is text/plain: no preflight.
         const data = await request(w.endpoint, { method: 'POST', body: JSON.stringify(body) });
