@@ -75,6 +75,16 @@ def test_appendfsync_can_be_overridden() -> None:
     assert command[command.index("--appendfsync") + 1] == "always"
 
 
+def test_redis_has_a_memory_bound_without_eviction(config: dict[str, Any]) -> None:
+    command = config["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory") + 1] == "1gb"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    result = compose("config", SECRET_KEY="x", REDIS_MAXMEMORY="3gb")
+    assert result.returncode == 0, result.stderr
+    command = yaml.safe_load(result.stdout)["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory") + 1] == "3gb"
+
+
 def test_web_waits_for_redis_and_reports_readiness(config: dict[str, Any]) -> None:
     web = config["services"]["web"]
     assert web["depends_on"]["redis"]["condition"] == "service_healthy"

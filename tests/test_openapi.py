@@ -92,6 +92,27 @@ def test_reader_answers_match_the_document(
         check(spec, bad)
 
 
+def test_article_answers_match_the_document(
+    spec: OpenAPI, client: Any, make_site: Callable[..., str]
+) -> None:
+    key = make_site("demo")
+    auth = {"Authorization": f"Bearer {key}"}
+    body = {"article": "a1", "reader": READER, "reaction": "love", "title": "T"}
+    check(spec, client.post("/v1/sites/demo/reactions", json=body))
+    url = "/v1/sites/demo/article?article="
+    check(spec, client.get(f"{url}a1", headers=auth))
+    check(spec, client.patch(f"{url}a1", json={"url": "https://x.example/", "closed": True},
+                             headers=auth))  # fmt: skip
+    for bad in (
+        client.get(f"{url}nobody", headers=auth),
+        client.patch(f"{url}a1", json={"title": 1}, headers=auth),
+        client.patch(f"{url}a1", data="{}", headers=auth),
+        client.get(f"{url}a1"),
+    ):
+        assert bad.status_code >= 400
+        check(spec, bad)
+
+
 def test_operations_answers_match_the_document(spec: OpenAPI, client: Any) -> None:
     check(spec, client.get("/healthz"))
     check(spec, client.get("/readyz"))

@@ -49,8 +49,8 @@ def key(make_site: Callable[..., str]) -> str:
 def api(client: Any, key: str) -> Callable[..., Any]:
     """Return a function that calls the publisher API with the demo site's key."""
 
-    def call(path: str, method: str = "GET") -> Any:
-        return client.open(f"{BASE}{path}", method=method, headers=bearer(key))
+    def call(path: str, method: str = "GET", body: Any = None) -> Any:
+        return client.open(f"{BASE}{path}", method=method, headers=bearer(key), json=body)
 
     return call
 

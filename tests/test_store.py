@@ -122,10 +122,16 @@ def test_metadata_is_kept(store: Store) -> None:
     assert record is not None
     assert (record.article, record.title, record.url) == ("a1", "Hello", "https://example.com/a1")
     assert record.first_reaction_at and record.first_reaction_at.endswith("Z")
-    react(store, READER_B, "like", title="Hello, edited")
+    react(store, READER_B, "like", title="Hello, edited", url="https://evil.example/")
     record = store.article_record("demo", "a1", KEYS)
-    assert record is not None and record.title == "Hello, edited"
+    # Only the first counted reaction names the article; then it is the publisher's.
+    assert record is not None and (record.title, record.url) == ("Hello", "https://example.com/a1")
     assert record.counts == zeros(love=1, like=1)
+    assert store.update_article("demo", "a1", {"title": "Hello, edited", "url": None})
+    record = store.article_record("demo", "a1", KEYS)
+    assert record is not None and (record.title, record.url) == ("Hello, edited", None)
+    assert not store.update_article("demo", "never", {"title": "x"})
+    assert store.article_record("demo", "never", KEYS) is None
 
 
 def test_reset_removes_counts_readers_history_and_index_entries(store: Store) -> None:

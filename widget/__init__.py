@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, errors, limits, logs, metrics
-from .context import SITES, STORE
+from .context import RANDOM_SECRET_KEY, SITES, STORE
 from .sites import SiteRegistry
 from .store import Store, connect
 
@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config[config.SECRET_KEY]:
         app.config[config.SECRET_KEY] = secrets.token_hex(32)
+        app.extensions[RANDOM_SECRET_KEY] = True
         log.warning("SECRET_KEY is not set: using a random one for this process only")
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 300

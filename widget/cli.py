@@ -9,10 +9,11 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .context import get_sites, get_store
+from .articles import signing_secret
+from .context import RANDOM_SECRET_KEY, get_sites, get_store
 from .demo_data import demo_data_command
 from .errors import cannot_reach_redis
 from .reindex import reindex_command
@@ -132,6 +133,29 @@ def rotate_key(site_id: str) -> None:
     api_key = get_sites().rotate_key(site_id)
     click.echo(f"new API key for {site_id!r} (shown once; the old key no longer works):")
     click.echo(api_key)
+
+
+@sites_cli.command("signing-secret")
+@click.argument("site_id")
+@click.option("--rotate", is_flag=True, help="Make a new secret (the old one stops working).")
+@friendly_errors
+def signing_secret_command(site_id: str, rotate: bool) -> None:
+    """Make the site's signing secret for signed articles and print it once."""
+    sites = get_sites()
+    if not rotate:
+        site = sites.get(site_id)
+        if site is None:
+            raise SiteError(f"there is no site {site_id!r}")
+        has = "has a signing secret" if site.signing_nonce else "has no signing secret yet"
+        state = "on" if site.signed_articles else "off"
+        click.echo(f"site {site_id!r} {has} (signed articles: {state}); --rotate makes one")
+        return
+    if current_app.extensions.get(RANDOM_SECRET_KEY):
+        # The secret derives from SECRET_KEY: one made here would not be the service's.
+        raise SiteError("set SECRET_KEY to the service's own: the signing secret derives from it")
+    site = sites.rotate_signing_nonce(site_id)
+    click.echo(f"signing secret for {site_id!r} (shown once; the old one no longer works):")
+    click.echo(signing_secret(current_app.config["SECRET_KEY"], site))
 
 
 @sites_cli.command("delete")

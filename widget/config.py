@@ -72,6 +72,8 @@ RATELIMIT_WRITE_ARTICLE = "RATELIMIT_WRITE_ARTICLE"
 RATELIMIT_PUBLISHER = "RATELIMIT_PUBLISHER"
 RATELIMIT_SIGNIN = "RATELIMIT_SIGNIN"
 READERS_PER_ADDRESS_PER_ARTICLE = "READERS_PER_ADDRESS_PER_ARTICLE"
+MAX_ARTICLES_PER_SITE = "MAX_ARTICLES_PER_SITE"
+NEW_ARTICLES_PER_ADDRESS_PER_DAY = "NEW_ARTICLES_PER_ADDRESS_PER_DAY"
 LOG_FORMAT = "LOG_FORMAT"
 
 SETTINGS: tuple[Setting, ...] = (
@@ -181,6 +183,20 @@ SETTINGS: tuple[Setting, ...] = (
         _non_negative_int,
         "New reactions one client address may add to one article per UTC day (the "
         "ballot-stuffing cap; an office behind one NAT shares it). `0`: no cap.",
+    ),
+    Setting(
+        MAX_ARTICLES_PER_SITE,
+        1_000_000,
+        _non_negative_int,
+        "The most articles one site may hold; a reaction that would start one more is "
+        "refused (403 `article_limit`). `0`: no ceiling.",
+    ),
+    Setting(
+        NEW_ARTICLES_PER_ADDRESS_PER_DAY,
+        50,
+        _non_negative_int,
+        "New articles (first reactions) one client address may start on one site per UTC "
+        "day (429 `new_article_budget`). Applies with rate limits on. `0`: no budget.",
     ),
     Setting(
         LOG_FORMAT,

@@ -12,6 +12,8 @@ from .store import Store
 
 STORE = "reactions.store"
 SITES = "reactions.sites"
+# Set when SECRET_KEY was not configured and create_app() made a random one.
+RANDOM_SECRET_KEY = "reactions.random_secret_key"
 
 
 def get_store() -> Store:

@@ -1,8 +1,9 @@
 """One JSON shape for every error the service answers, from one set of handlers.
 
 Views raise ``ApiError`` (or any werkzeug ``HTTPException``); a Redis outage becomes 503
-``storage_unavailable`` with ``Retry-After``; anything unexpected is logged and becomes a
-JSON 500. No HTML page and no traceback ever reaches a client.
+``storage_unavailable`` and a Redis out of memory (``maxmemory`` reached, ``noeviction``)
+503 ``storage_full``, both with ``Retry-After``; anything unexpected is logged and becomes
+a JSON 500. No HTML page and no traceback ever reaches a client.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from redis.exceptions import ResponseError
 from werkzeug.exceptions import HTTPException
 
 from . import config, metrics
-from .store import STORAGE_ERRORS
+from .store import STORAGE_ERRORS, is_out_of_memory
 
 # The default code for each status, where a view did not name a more precise one.
 DEFAULT_CODES = {
@@ -30,6 +32,8 @@ DEFAULT_CODES = {
 }
 
 STORAGE_RETRY_AFTER = 2
+# A full Redis frees no memory by itself: an operator has to raise maxmemory or make room.
+STORAGE_FULL_RETRY_AFTER = 60
 
 # A client that sends its whole body before it reads the answer (most do) gets a
 # connection reset instead of a 413 if the server closes the socket on unread bytes;
@@ -100,6 +104,16 @@ def drain_body() -> None:
         return
 
 
+def storage_full_response() -> Response:
+    """Return the 503 answer for a Redis that refuses writes: it is out of memory."""
+    return error_response(
+        503,
+        "storage_full",
+        "the storage is full; try again later",
+        {"Retry-After": STORAGE_FULL_RETRY_AFTER},
+    )
+
+
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     if status == 413:
@@ -136,6 +150,16 @@ def register(app: Flask) -> None:
         def storage_error_handler(exc: Exception) -> Response:
             app.logger.warning("storage unavailable: %s", exc)
             return storage_unavailable()
+
+    @app.errorhandler(ResponseError)
+    def redis_error(exc: ResponseError) -> Response:
+        # An OOM comes as OutOfMemoryError from a command, but wrapped in a script's error
+        # ("Error running script ... -OOM ...") from a Lua script that writes.
+        if is_out_of_memory(exc):
+            app.logger.warning("storage full: %s", exc)
+            metrics.storage_error()
+            return storage_full_response()
+        return internal_error(exc)
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception) -> Response:

@@ -17,6 +17,8 @@ from .redis_server import RedisServer, RedisServerError, free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_PORT = 6380
+# The run command's Redis refuses writes past this (REDIS_MAXMEMORY; docs/redis.md sizes it).
+DEFAULT_MAXMEMORY = "1gb"
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -85,6 +87,8 @@ def main() -> int:
             data_dir / "redis",
             redis_port,
             appendfsync=env.get("REDIS_APPENDFSYNC", "everysec"),
+            maxmemory=env.get("REDIS_MAXMEMORY", DEFAULT_MAXMEMORY),
+            maxmemory_policy=env.get("REDIS_MAXMEMORY_POLICY", "noeviction"),
         )
         try:
             redis_server.start()
@@ -95,7 +99,8 @@ def main() -> int:
         version = redis_server.version().split()[2].removeprefix("v=")
         print(
             f"Redis:     {version} on {redis_server.url}, "
-            f"data in {redis_server.data_dir} (append-only file on)"
+            f"data in {redis_server.data_dir} (append-only file on, "
+            f"maxmemory {redis_server.maxmemory} {redis_server.maxmemory_policy})"
         )
     else:
         print(f"Redis:     {env['REDIS_URL']} (REDIS_URL)")

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify
 
 from . import metrics
 from .context import get_store
-from .errors import storage_unavailable
+from .errors import storage_full_response, storage_unavailable
 from .store import STORAGE_ERRORS
 
 bp = Blueprint("ops", __name__)
@@ -34,9 +34,12 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """Say whether Redis answers, so a load balancer sends traffic only when it does."""
+    """Say whether Redis answers and has room, so a load balancer sends traffic only then."""
     try:
-        get_store().ping()
+        store = get_store()
+        store.ping()
+        if store.memory_full():
+            return storage_full_response()
     except STORAGE_ERRORS:
         return storage_unavailable("Redis does not answer")
     response = jsonify({"status": "ok"})

@@ -35,12 +35,8 @@ from .tallies import (
     summary,
 )
 from .validation import MAX_QUERY_CHARS, bad_request, check_article
-from .visibility import article_closed
 
 bp = Blueprint("publisher_api", __name__, url_prefix="/v1/sites/<site_id>")
-
-# What PATCH .../article may change (title and url join it with the article metadata).
-ARTICLE_FIELDS = frozenset({"closed"})
 
 
 def publisher_key() -> str:
@@ -182,45 +178,4 @@ def json_body() -> Any:
         raise bad_request("the body is not valid JSON") from None
 
 
-def _article_json(site: Site, article: str) -> dict[str, Any]:
-    """Return the article's object as ``articles`` lists it, with ``closed``; 404 if none."""
-    store = get_store()
-    record = store.article_record(site.id, article, site.reaction_keys)
-    if record is None:
-        raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
-    return {**record_json(record), "closed": article_closed(store, site, article)}
-
-
-@bp.get("/article")
-def get_article(site_id: str) -> Response:
-    """Return one article's counts and metadata, and whether voting on it is closed."""
-    site = require_publisher(site_id)
-    return jsonify(_article_json(site, _article_of(_params({"article"}))))
-
-
-@bp.patch("/article")
-def patch_article(site_id: str) -> Response:
-    """Change one article: close or reopen voting on it (``closed``)."""
-    site = require_publisher(site_id)
-    article = _article_of(_params({"article"}))
-    body = json_body()
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object")
-    unknown = sorted(set(body) - ARTICLE_FIELDS)
-    if unknown:
-        raise bad_request(f"unknown field {unknown[0][:40]!r}")
-    _article_json(site, article)  # 404 before any change
-    if "closed" in body:
-        if not isinstance(body["closed"], bool):
-            raise bad_request("closed must be true or false")
-        get_store().set_closed(site.id, article, body["closed"])
-    return jsonify(_article_json(site, article))
-
-
-def _article_of(params: dict[str, str]) -> str:
-    if "article" not in params:
-        raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
-    return check_article(params["article"])
-
-
-from . import settings_api  # noqa: E402,F401  (its routes attach themselves to bp)
+from . import article_api, settings_api  # noqa: E402,F401  (their routes attach to bp)

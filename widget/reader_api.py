@@ -19,6 +19,10 @@ Threat model, said here because this is where it is enforced:
 * The site's settings are enforced here, not in the widget: counts its visibility policy
   hides are left out of every answer (``visibility.py``), a retired reaction cannot be
   chosen, and a POST on a closed article changes nothing (checked inside the write).
+* A reader's browser names the article, so a reader could make up any number of them:
+  a new article needs the site's admission (a ceiling per site, a budget per address and
+  day, and on a ``signed_articles`` site the publisher's signature), and a reader's title
+  and url count only on the article's first reaction (``articles.py``).
 """
 
 from __future__ import annotations
@@ -34,13 +38,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from . import config, i18n, metrics
+from .articles import check_signature_field, post_reaction
 from .clock import PerSecond
 from .context import get_store, require_site
 from .errors import ApiError
-from .limits import address_cap, address_key, configured, limiter
+from .limits import address_key, configured, limiter
 from .privacy import client_hash
 from .sites import Site
-from .store import ArticleClosed, CapReached, article_hash
+from .store import article_hash
 from .validation import (
     bad_request,
     check_article,
@@ -76,7 +81,7 @@ limiter.limit(
 
 
 MAX_BODY_BYTES = 4096
-POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url"})
+POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url", "signature"})
 COUNTS_PARAMETERS = frozenset({"article", "reader", "lang"})
 BODY_TYPES = frozenset({"application/json", "text/plain"})
 PREFLIGHT_MAX_AGE = 7200
@@ -232,11 +237,6 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def _seconds_to_midnight() -> int:
-    """Return the seconds until the next UTC day, when the per-address cap starts anew."""
-    return 86400 - int(time.time()) % 86400
-
-
 @bp.post("")
 def set_reaction(site_id: str) -> Response:
     """Set, switch or (with ``reaction: null``) withdraw one reader's reaction."""
@@ -259,31 +259,20 @@ def set_reaction(site_id: str) -> Response:
         )
     title = check_title(body.get("title"))
     url = check_url(body.get("url"))
-
-    cap = address_cap()
-    address = client_hash()
-    try:
-        tally = get_store().set_reaction(
-            site.id,
-            article,
-            reader,
-            reaction,
-            site.reaction_keys,
-            title=title,
-            url=url,
-            address=address if cap else None,
-            cap=cap,
-            closes_before=closes_before(site),
-        )
-    except ArticleClosed:
-        raise ApiError(403, "article_closed", f"voting on {article[:64]!r} is closed") from None
-    except CapReached:
-        raise ApiError(
-            429,
-            "rate_limited",
-            "too many readers from this address reacted to this article today",
-            {"Retry-After": str(_seconds_to_midnight())},
-        ) from None
+    signature = check_signature_field(body.get("signature"))
+    tally = post_reaction(
+        get_store(),
+        site,
+        current_app.config,
+        article=article,
+        reader=reader,
+        reaction=reaction,
+        title=title,
+        url=url,
+        signature=signature,
+        address=client_hash(),
+        closes_before=closes_before(site),
+    )
     metrics.reaction_set(reaction or "withdraw")
     entry = article_entry(site, tally, with_mine=True, cutoff="")
     response = jsonify({"article": article, **entry})

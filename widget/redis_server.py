@@ -78,6 +78,8 @@ class RedisServer:
         binary: str | None = None,
         appendonly: bool = True,
         appendfsync: str = "everysec",
+        maxmemory: str | None = None,
+        maxmemory_policy: str = "noeviction",
         extra_args: tuple[str, ...] = (),
     ) -> None:
         self.binary = binary or find_redis_server()
@@ -85,6 +87,10 @@ class RedisServer:
         self.port = port or free_port()
         self.appendonly = appendonly
         self.appendfsync = appendfsync
+        # noeviction: a full Redis refuses writes (503 storage_full) instead of silently
+        # evicting counts. None: no maxmemory (the tests' servers).
+        self.maxmemory = maxmemory
+        self.maxmemory_policy = maxmemory_policy
         self.extra_args = extra_args
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -121,6 +127,8 @@ class RedisServer:
             "--save", "",
             "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", self.appendfsync,
+            *(("--maxmemory", self.maxmemory) if self.maxmemory else ()),
+            "--maxmemory-policy", self.maxmemory_policy,
             *self.extra_args,
         ]  # fmt: skip
         # A file, not a pipe: nobody reads a pipe while the server runs, and its end can be

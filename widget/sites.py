@@ -178,6 +178,8 @@ class Site:
     # Keys added to the default set, in the order they were added: the export's extra
     # columns, which must not move when the publisher reorders the set.
     added_keys: tuple[str, ...] = ()
+    # The random part of the signing secret, which is derived, never stored (articles.py).
+    signing_nonce: str = ""
     loaded_at: float = field(default=0.0, compare=False)
 
     @property
@@ -223,6 +225,7 @@ class Site:
             "close_after_days": self.close_after_days,
             "signed_articles": self.signed_articles,
             "added_keys": list(self.added_keys),
+            "signing_nonce": self.signing_nonce,
         }
 
     @classmethod
@@ -241,6 +244,7 @@ class Site:
             close_after_days=record.get("close_after_days"),
             signed_articles=bool(record.get("signed_articles", False)),
             added_keys=tuple(record.get("added_keys", ())),
+            signing_nonce=record.get("signing_nonce", ""),
             loaded_at=time.monotonic(),
         )
 
@@ -314,11 +318,21 @@ class SiteRegistry:
         self.change(site_id, lambda site: replace(site, key_digest=key_digest(api_key)))
         return api_key
 
+    def rotate_signing_nonce(self, site_id: str) -> Site:
+        """Give the site a new signing nonce (so a new signing secret); return the site."""
+        nonce = secrets.token_urlsafe(24)
+        return self.change(site_id, lambda site: replace(site, signing_nonce=nonce))
+
     def delete(self, site_id: str) -> None:
         """Delete the site and every count, reader and history of its articles."""
         site = self._require(site_id)
         self.store.delete_site(site.id, site.reaction_keys)
         self._forget(site_id)
+        if self.cache_seconds > 0:
+            # Another worker's cached copy of the site may accept writes until it expires:
+            # sweep once more after that, so the id starts empty if created again.
+            time.sleep(self.cache_seconds)
+            self.store.sweep_site(site.id)
 
     def _require(self, site_id: str) -> Site:
         self._forget(site_id)

@@ -156,7 +156,8 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
     """Return the site's totals, its per-day net changes and its top articles per reaction.
 
     ``refused`` counts the new reactions the per-address cap turned away (ballot stuffing
-    kept out of the counts), over the range and on each day.
+    kept out of the counts), over the range and on each day; ``refused_articles`` the new
+    articles that the site's ceiling and the per-address budget turned away.
     """
     keys = site.reaction_keys
     counts = store.site_counts(site.id, keys)
@@ -185,6 +186,7 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
         "counts": counts,
         "total": sum(counts.values()),
         "refused": sum(refused.values()),
+        "refused_articles": store.refused_articles(site.id, day_keys),
         "days": [
             day | {"refused": refused[key]}
             for day, key in zip(_days_json(series, span), day_keys, strict=True)

@@ -6,6 +6,7 @@ One room per concern, each a part of the one ``Store`` object the app makes:
     client.py        connect(), the errors that mean "no Redis", the retry, the Lua scripts
     cluster.py       the Redis Cluster client that connects on first use
     reactions.py     a reader's reaction, the counts reads, an article's reset and records
+    articles.py      a new article's admission, the publisher's edits of an article
     indexes.py       a site's indexes and totals: moved after each write, paged, scanned
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     site_records.py  the sites' settings, and a site's deletion
@@ -16,13 +17,15 @@ The store knows nothing of Flask.
 
 from __future__ import annotations
 
-from .client import STORAGE_ERRORS, Client, connect, retry_policy
+from .articles import REFUSALS, ArticleRefused, Articles
+from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
 from .reactions import (
     CAP_TTL_SECONDS,
     ArticleClosed,
     ArticleRecord,
     CapReached,
+    NeedsAdmission,
     Reactions,
     Tally,
     iso,
@@ -33,18 +36,21 @@ from .sessions import DashboardSessions
 from .site_records import SiteRecords
 
 
-class Store(Reactions, SiteRecords, IndexRebuild, DashboardSessions):
+class Store(Reactions, Articles, SiteRecords, IndexRebuild, DashboardSessions):
     """Every Redis key and script of the service, around one shared client."""
 
 
 __all__ = [
     "CAP_TTL_SECONDS",
+    "REFUSALS",
     "STORAGE_ERRORS",
     "TITLE_SORT_CHARS",
     "ArticleClosed",
     "ArticleRecord",
+    "ArticleRefused",
     "CapReached",
     "Client",
+    "NeedsAdmission",
     "ReindexResult",
     "Store",
     "Tally",
@@ -52,6 +58,7 @@ __all__ = [
     "connect",
     "day_name",
     "day_of",
+    "is_out_of_memory",
     "iso",
     "member_hash",
     "reader_digest",

@@ -18,6 +18,7 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.retry import Retry
 
+from . import keys
 from .cluster import LazyCluster
 
 Client = redis.Redis | RedisCluster
@@ -37,6 +38,13 @@ STORAGE_ERRORS: tuple[type[Exception], ...] = (
     # cross slots in one command, so its other use, a cross-slot command, cannot happen.)
     redis.exceptions.RedisClusterException,
 )
+
+
+def is_out_of_memory(exc: Exception) -> bool:
+    """Say whether a Redis error means it is out of memory (maxmemory with noeviction)."""
+    if isinstance(exc, redis.exceptions.OutOfMemoryError):
+        return True
+    return isinstance(exc, redis.exceptions.ResponseError) and "OOM command not allowed" in str(exc)
 
 
 def retry_policy(retries: int = 1) -> Retry:
@@ -115,6 +123,8 @@ class StoreBase:
         self.index_after_script = self._script("index_after.lua")
         self.index_title_script = self._script("index_title.lua")
         self.update_site_script = self._script("update_site.lua")
+        self.admit_article_script = self._script("admit_article.lua")
+        self.article_meta_script = self._script("article_meta.lua")
 
     def _script(self, name: str) -> Script:
         source = resources.files("widget.store").joinpath("lua", name).read_text("utf-8")
@@ -124,3 +134,23 @@ class StoreBase:
     def ping(self) -> bool:
         """Return whether Redis answers."""
         return bool(self.client.ping())
+
+    def memory_full(self) -> bool:
+        """Return whether Redis is at its maxmemory: it refuses a small write, or says so."""
+        try:
+            # A write, because Redis decides "out of memory" per command; the key is gone
+            # in a few seconds. (On a cluster it probes the node of its slot.)
+            self.client.set(keys.READY_PROBE, "1", px=5000)
+        except redis.exceptions.ResponseError as exc:
+            if is_out_of_memory(exc):
+                return True
+            raise
+        if isinstance(self.client, redis.Redis):
+            nodes = [self.client.info("memory")]
+        else:  # every master of a cluster, each answering its own INFO, by node name
+            nodes = list(self.client.info("memory", target_nodes=RedisCluster.PRIMARIES).values())
+        return any(
+            int(node.get("maxmemory", 0)) > 0
+            and int(node.get("used_memory", 0)) >= int(node["maxmemory"])
+            for node in nodes
+        )

@@ -14,7 +14,11 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; expires after 2 days)
-    rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day
+    rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day;
+                                     "<yyyymmdd>:<code>" -> new articles refused that day
+                                     (article_limit, new_article_budget)
+    rx:s:{<site>}:new:<day>   hash   address hash -> new articles it started that day (the
+                                     per-address budget; expires after 2 days)
     rx:o:{<site>|<ah>}:<op>   string one reaction call's result, under a random id of the
                                      call, so that a script re-sent after a timeout answers
                                      what its first run did (expires after a minute)
@@ -26,6 +30,7 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:{sites}:all            set    every site id
     rx:ds:{<site>}:<digest>   string a live dashboard session (a digest of its id; expires
                                      PERMANENT_SESSION_LIFETIME after sign-in)
+    rx:ready                  string /readyz's probe write (lives 5 seconds)
 
 ``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
 and a ``{`` or ``}`` in them must not change which slot an article's keys live in.
@@ -35,7 +40,8 @@ indexes live in another slot; they are moved by deltas (ZINCRBY, HINCRBY), which
 so racing writers leave them exact.
 
 A ``*`` given for a part of a name makes a SCAN pattern of it (site ids and article hashes
-hold no glob characters).
+hold no glob characters); ``site_keys_pattern`` matches every key of one site but its
+record (each of them holds ``{<site>}`` or ``{<site>|``).
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ DAY_FORMAT = "%Y%m%d"
 # The per-site indexes of a site that are not one per reaction (those are index_key's).
 SITE_INDEXES = ("total", "recent", "counts", "days", "titles", "title-of")
 TITLE_SORT_CHARS = 100
+# /readyz writes this key to learn whether Redis still takes writes (out of memory).
+READY_PROBE = f"{PREFIX}:ready"
 
 
 def day_of(epoch: float) -> str:
@@ -121,9 +129,21 @@ def marker_key(site: str, op: str) -> str:
     return site_key(site, f"o:{op}")
 
 
+def site_keys_pattern(site: str) -> str:
+    """Return the SCAN pattern of every key of a site's data: its articles and its slot."""
+    # An article's tag is "{<site>|<ah>}", the site slot's "{<site>}"; the class [|}] keeps
+    # the keys of a site "demo2" out of the pattern of "demo".
+    return f"{PREFIX}:*:{{{site}[|}}]*"
+
+
 def is_call_record(key: str) -> bool:
     """Say whether a key is a call's result or marker, which lives a minute."""
     return key.startswith(f"{PREFIX}:o:") or ":o:" in key
+
+
+def new_articles_key(site: str, day: str) -> str:
+    """Return the hash of the new articles each address started on a site on a day."""
+    return site_key(site, f"new:{day}")
 
 
 def site_record_key(site: str) -> str:

@@ -45,6 +45,10 @@ class ArticleClosed(Exception):
     """Voting on the article is closed (by the publisher, or by the site's age limit)."""
 
 
+class NeedsAdmission(Exception):
+    """The reaction would create the article: the site must admit it first (nothing changed)."""
+
+
 @dataclass(frozen=True)
 class Tally:
     """One article's counts as read from Redis, in the order of the site's reactions."""
@@ -72,6 +76,7 @@ class ArticleRecord:
     counts: dict[str, int]
     first_reaction_at: str | None
     last_reaction_at: str | None
+    closed: bool = False
 
     @property
     def total(self) -> int:
@@ -96,14 +101,19 @@ class Reactions(SiteIndexes):
         address: str | None = None,
         cap: int = 0,
         closes_before: str = "",
+        admitted: bool = True,
     ) -> Tally:
         """Set (or, with None, withdraw) one reader's reaction and return the new counts.
 
-        With an ``address`` hash and a ``cap`` > 0, a reader with no reaction to the article
-        may add one only while that address added fewer than ``cap`` today; otherwise
-        nothing changes, the refusal is counted for the site, and CapReached is raised.
-        On an article the publisher closed, or whose first reaction is at or before
-        ``closes_before`` (ISO 8601), nothing changes and ArticleClosed is raised.
+        A call that changes nothing writes nothing. A reaction that would create the
+        article raises NeedsAdmission when not ``admitted`` (the reader API asks first,
+        and admits with ``admit_article``); ``title``
+        and ``url`` are stored only by the call that creates it. With an ``address`` hash
+        and a ``cap`` > 0, a reader with no reaction to the article may add one only while
+        that address added fewer than ``cap`` today; otherwise nothing changes, the
+        refusal is counted for the site, and CapReached is raised. On an article the
+        publisher closed, or whose first reaction is at or before ``closes_before`` (ISO
+        8601), nothing changes and ArticleClosed is raised.
         """
         now = time.time() if now is None else now
         ah = keys.article_hash(article)
@@ -129,12 +139,15 @@ class Reactions(SiteIndexes):
                 cap,
                 CAP_TTL_SECONDS,
                 ONCE_TTL_SECONDS,
+                "1" if admitted else "",
                 closes_before,
                 *reaction_keys,
             ],
         )
         changed, decremented, fresh = int(result[0]), result[1], int(result[2])
         if changed == -2:
+            raise NeedsAdmission(article)
+        if changed == -3:
             raise ArticleClosed(article)
         if changed < 0:
             self.client.hincrby(keys.site_key(site, "refused"), day, 1)
@@ -142,7 +155,7 @@ class Reactions(SiteIndexes):
         counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
         if changed:
             # Only with a change of counts: a repeated request costs no extra trip.
-            member = keys.title_member(title or article, ah) if title or fresh else ""
+            member = keys.title_member(title or article, ah) if fresh else ""
             self._update_site_indexes(
                 site,
                 ah,
@@ -218,7 +231,8 @@ class Reactions(SiteIndexes):
         self, site: str, hashes: Sequence[str], reaction_keys: Sequence[str]
     ) -> list[ArticleRecord]:
         """Return the metadata and counts of articles named by their hashes, in one trip."""
-        fields = ["id", "title", "url", "first", "last", *(f"c:{k}" for k in reaction_keys)]
+        fields = ["id", "title", "url", "first", "last", "closed"]
+        fields += [f"c:{k}" for k in reaction_keys]
         pipe = self.client.pipeline(transaction=False)
         for ah in hashes:
             pipe.hmget(keys.article_key(site, ah), fields)
@@ -226,7 +240,7 @@ class Reactions(SiteIndexes):
         for values in pipe.execute():
             if values[0] is None:  # reset between the index read and this one
                 continue
-            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values[5:], strict=True)}
+            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values[6:], strict=True)}
             records.append(
                 ArticleRecord(
                     article=values[0],
@@ -235,6 +249,7 @@ class Reactions(SiteIndexes):
                     counts=counts,
                     first_reaction_at=values[3],
                     last_reaction_at=values[4],
+                    closed=values[5] == "1",
                 )
             )
         return records

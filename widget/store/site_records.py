@@ -42,7 +42,15 @@ class SiteRecords(SiteIndexes):
         self.client.set(keys.site_record_key(site), json.dumps(record))
 
     def delete_site(self, site: str, reaction_keys: Sequence[str]) -> None:
-        """Delete a site with every key of its articles."""
+        """Delete a site's record, then every key of its data: a new site of the id is empty.
+
+        The record goes first, so no worker that reads it anew writes into the site; a
+        worker's cached copy may still write for its cache time, which the caller sweeps
+        after with ``sweep_site``.
+        """
+        self.client.delete(keys.site_record_key(site))
+        self.client.srem(keys.all_sites_key(), site)
+        # The indexes name the articles: their keys go in batches, with no scan.
         for hashes in self._drain_article_hashes(site):
             pipe = self.client.pipeline(transaction=False)
             for ah in hashes:
@@ -50,19 +58,21 @@ class SiteRecords(SiteIndexes):
                     pipe.delete(key)
             pipe.execute()
         self._delete_indexes(site, reaction_keys)
-        # Keys that expire by themselves (the cap's, the once-markers of recent calls) are
-        # not listed anywhere: found by a scan, which a rare delete can afford.
-        for pattern in (
-            keys.cap_key(site, "*", "*"),
-            keys.result_key(site, "*", "*"),
-            keys.marker_key(site, "*"),
-        ):
-            self._delete_matching(pattern)
-        self.client.delete(keys.site_record_key(site))
-        self.client.srem(keys.all_sites_key(), site)
+        self.sweep_site(site)
 
-    def _delete_matching(self, pattern: str) -> None:
+    def sweep_site(self, site: str) -> int:
+        """Delete every key of a site's data that is left, by a scan of every node; count them.
+
+        What no index lists (caps, budgets, the results of recent calls, an article that a
+        racing write created) is found by the site's SCAN pattern, on every master of a
+        cluster; a rare delete can afford it.
+        """
+        deleted = 0
         pipe = self.client.pipeline(transaction=False)
-        for key in self.client.scan_iter(match=pattern, count=1000):
+        for key in self.client.scan_iter(match=keys.site_keys_pattern(site), count=1000):
             pipe.delete(key)  # one key a command: the keys may be in different slots
+            deleted += 1
+            if deleted % 1000 == 0:
+                pipe.execute()
         pipe.execute()
+        return deleted

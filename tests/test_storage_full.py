@@ -1,0 +1,109 @@
+"""A Redis out of memory (maxmemory reached, noeviction): 503 storage_full, never a 500.
+
+A real redis-server with a tiny maxmemory is filled until it refuses writes; then every
+endpoint that writes answers 503 ``storage_full`` with Retry-After, reads still work, and
+``/readyz`` says the storage is full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.conftest import app_config
+from widget import create_app
+from widget.context import get_sites
+from widget.localrun import DEFAULT_MAXMEMORY
+from widget.redis_server import RedisServer
+
+READER = "reader-token-0000000001"
+
+
+@pytest.fixture
+def full(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[Any, str, redis.Redis]]:
+    """Return an app on a Redis of 2 MB that is full, its site's API key, and a client."""
+    server = RedisServer(tmp_path / "small", appendonly=False, maxmemory="2mb").start()
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    app = create_app(app_config(redis_server, REDIS_URL=server.url, RATELIMIT_ENABLED=True))
+    with app.app_context():
+        _, key = get_sites().create("demo", "Demo", [])
+    test = app.test_client()
+    assert (
+        test.post(
+            "/v1/sites/demo/reactions",
+            json={"article": "kept", "reader": READER, "reaction": "love"},
+        ).status_code
+        == 200
+    )
+    with pytest.raises(redis.exceptions.OutOfMemoryError):
+        for n in range(100_000):
+            client.set(f"filler:{n}", "x" * 10_000)
+    # Right at the bound, a freed buffer lets the next small write in; well past it,
+    # none fits: a bound lowered under the data, as when a Redis fills up and stays full.
+    used = int(client.info("memory")["used_memory"])
+    client.config_set("maxmemory", used // 2)
+    try:
+        yield app, key, client
+    finally:
+        app.extensions["reactions.store"].client.close()
+        client.close()
+        server.stop()
+
+
+def test_a_full_redis_is_503_storage_full_everywhere_and_readyz_says_so(
+    full: tuple[Any, str, redis.Redis],
+) -> None:
+    app, key, client = full
+    assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+    test = app.test_client()
+    bearer = {"Authorization": f"Bearer {key}"}
+    writes = [
+        # A new article (the admission script writes), a new vote on an existing one.
+        test.post(
+            "/v1/sites/demo/reactions",
+            json={"article": "new", "reader": READER, "reaction": "love"},
+        ),
+        test.post(
+            "/v1/sites/demo/reactions",
+            json={"article": "kept", "reader": "reader-token-0000000002", "reaction": "like"},
+        ),
+        test.patch("/v1/sites/demo/article?article=kept", json={"title": "T"}, headers=bearer),
+        test.delete("/v1/sites/demo/reactions?article=kept", headers=bearer),
+    ]
+    for answer in writes:
+        assert answer.status_code == 503, answer.get_data(as_text=True)
+        assert answer.get_json()["error"]["code"] == "storage_full"
+        assert int(answer.headers["Retry-After"]) > 0
+    ready = test.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["error"]["code"] == "storage_full"
+    # With rate limits on, a read's limit window is a write too: it is refused the same.
+    read = test.get("/v1/sites/demo/reactions?article=kept")
+    assert read.status_code == 503 and read.get_json()["error"]["code"] == "storage_full"
+    # Nothing was lost or half-written, and without limits the counts are read.
+    unlimited = create_app({**app.config, "RATELIMIT_ENABLED": False})
+    counts = unlimited.test_client().get("/v1/sites/demo/reactions?article=kept").get_json()
+    assert counts["articles"]["kept"]["total"] == 1
+    unlimited.extensions["reactions.store"].client.close()
+    # Room again (the operator raised the bound): the service is ready and writes work.
+    client.config_set("maxmemory", "64mb")
+    assert test.get("/readyz").status_code == 200
+    assert (
+        test.post(
+            "/v1/sites/demo/reactions",
+            json={"article": "new", "reader": READER, "reaction": "love"},
+        ).status_code
+        == 200
+    )
+
+
+def test_the_run_command_starts_redis_with_a_bound_and_noeviction(tmp_path: Path) -> None:
+    server = RedisServer(tmp_path / "run", appendonly=False, maxmemory=DEFAULT_MAXMEMORY)
+    with server:
+        client = redis.Redis(port=server.port, decode_responses=True)
+        assert int(client.config_get("maxmemory")["maxmemory"]) == 1024**3
+        assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+        client.close()

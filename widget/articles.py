@@ -1,0 +1,168 @@
+"""What makes an article: a reader's first counted reaction, admitted by the site.
+
+An article enters storage only with its first counted reaction, and only when the site
+lets it in: the site's ceiling (``MAX_ARTICLES_PER_SITE``), the address's budget of new
+articles a day (``NEW_ARTICLES_PER_ADDRESS_PER_DAY``) and, on a site with
+``signed_articles`` on, the publisher's signature of the article id. The existing
+article's path pays none of this: the article script answers "new article" without
+writing, and only then are the signature and the admission (one site-slot script) checked
+before the script runs again, admitted.
+
+The signing secret is never stored. It is derived from the service's ``SECRET_KEY`` and
+a random nonce in the site's record: HMAC-SHA256(SECRET_KEY, "signing:<site>:<nonce>").
+A copy of Redis alone cannot forge a signature; rotating the secret replaces the nonce;
+changing ``SECRET_KEY`` changes every site's signing secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .config import (
+    MAX_ARTICLES_PER_SITE,
+    NEW_ARTICLES_PER_ADDRESS_PER_DAY,
+    RATELIMIT_ENABLED,
+    SECRET_KEY,
+)
+from .errors import ApiError
+from .limits import address_cap
+from .sites import Site, SiteError, normalize_origin
+from .store import ArticleClosed, ArticleRefused, CapReached, NeedsAdmission, Store, Tally, day_of
+from .validation import bad_request
+
+SECRET_PREFIX = "ss_"
+
+
+def signing_secret(secret_key: str, site: Site) -> str | None:
+    """Return the site's signing secret, or None when it never had one made."""
+    if not site.signing_nonce:
+        return None
+    message = f"signing:{site.id}:{site.signing_nonce}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return SECRET_PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def sign(secret: str, article: str) -> str:
+    """Return an article's signature: lowercase hex HMAC-SHA256 of its id under the secret."""
+    return hmac.new(secret.encode(), article.encode(), hashlib.sha256).hexdigest()
+
+
+def check_signature_field(signature: Any) -> str | None:
+    """Return the signature field (None if absent), or raise 400 bad_request."""
+    if signature is None:
+        return None
+    if not isinstance(signature, str) or len(signature) > 128:
+        raise bad_request("signature must be a string of at most 128 characters")
+    return signature
+
+
+def require_signature(secret_key: str, site: Site, article: str, signature: str | None) -> None:
+    """Refuse a new article of a signed site without its right signature (403)."""
+    if signature is None:
+        raise ApiError(
+            403,
+            "signature_required",
+            f"site {site.id!r} counts a new article only with the publisher's signature",
+        )
+    secret = signing_secret(secret_key, site)
+    expected = sign(secret, article) if secret else ""
+    # Constant time: a signature must not be found a byte at a time by its timing.
+    if not secret or not hmac.compare_digest(expected.encode(), signature.encode()):
+        raise ApiError(403, "invalid_signature", "the signature does not match the article")
+
+
+def reader_url(site: Site, url: str | None) -> str | None:
+    """Return a reader's URL as it may be kept: on an allowed origin, without query or hash."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    try:
+        origin = normalize_origin(f"{parts.scheme}://{parts.netloc}")
+    except SiteError:  # user:password@, a bad port: not a URL the publisher would link
+        return None
+    if site.origins and origin not in site.origins:
+        return None
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", "", ""))
+
+
+def seconds_to_midnight() -> int:
+    """Return the seconds until the next UTC day, when the per-day budgets start anew."""
+    return 86400 - int(time.time()) % 86400
+
+
+def post_reaction(
+    store: Store,
+    site: Site,
+    config: Mapping[str, Any],
+    *,
+    article: str,
+    reader: str,
+    reaction: str | None,
+    title: str | None,
+    url: str | None,
+    signature: str | None,
+    address: str,
+    closes_before: str = "",
+) -> Tally:
+    """Set one reader's reaction, admitting the article first if it would be new."""
+    limited = bool(config[RATELIMIT_ENABLED])
+    cap = address_cap()
+    kept_url = reader_url(site, url)
+
+    def write(admitted: bool) -> Tally:
+        return store.set_reaction(
+            site.id,
+            article,
+            reader,
+            reaction,
+            site.reaction_keys,
+            title=title,
+            url=kept_url,
+            address=address if cap else None,
+            cap=cap,
+            closes_before=closes_before,
+            admitted=admitted,
+        )
+
+    try:
+        try:
+            return write(admitted=False)
+        except NeedsAdmission:
+            pass
+        if site.signed_articles:
+            require_signature(config[SECRET_KEY], site, article, signature)
+        budget = config[NEW_ARTICLES_PER_ADDRESS_PER_DAY] if limited else 0
+        store.admit_article(
+            site.id,
+            day_of(time.time()),
+            most=config[MAX_ARTICLES_PER_SITE],
+            budget=budget,
+            address=address,
+        )
+        return write(admitted=True)
+    except ArticleClosed:
+        raise ApiError(403, "article_closed", f"voting on {article[:64]!r} is closed") from None
+    except CapReached:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many readers from this address reacted to this article today",
+            {"Retry-After": str(seconds_to_midnight())},
+        ) from None
+    except ArticleRefused as refused:
+        if refused.code == "article_limit":
+            raise ApiError(
+                403, "article_limit", f"site {site.id!r} holds as many articles as it may"
+            ) from None
+        raise ApiError(
+            429,
+            "new_article_budget",
+            "this address has started as many new articles today as it may",
+            {"Retry-After": str(seconds_to_midnight())},
+        ) from None
