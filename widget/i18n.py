@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, jsonify, request
 
 from . import static_dir
 from .sites import DEFAULT_REACTIONS
@@ -96,8 +96,11 @@ def init_app(app: Flask) -> None:
     @app.get("/v1/i18n/<lang>")
     def strings(lang: str) -> Response:
         """Return the language file a tag reads (pt-BR: pt, zh-TW: zh-Hant), else English's."""
-        name = builtin_name(check_lang(lang))
-        response = app.send_static_file(f"i18n/{name if builtin(name) else 'en'}.json")
+        response = jsonify(builtin(builtin_name(check_lang(lang))) or builtin("en"))
         # Public strings: any page may read them, and a browser or CDN may keep them.
         response.headers["Access-Control-Allow-Origin"] = "*"
+        response.cache_control.public = True
+        response.cache_control.max_age = app.get_send_file_max_age(None)
+        response.add_etag()
+        response.make_conditional(request)
         return response
