@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -54,7 +55,7 @@ def test_every_route_of_the_app_is_documented(app: Any) -> None:
         if method in {"get", "post", "delete", "options", "put", "patch"}
     }
     for rule in app.url_map.iter_rules():
-        path = rule.rule.replace("<site_id>", "{site}")
+        path = re.sub(r"<(\w+)>", r"{\1}", rule.rule.replace("<site_id>", "<site>"))
         if not (path.startswith("/v1/") or path in {"/healthz", "/readyz", "/metrics"}):
             continue  # the dashboard, the demo pages and static files are not the API
         for method in rule.methods - {"HEAD"}:
@@ -76,6 +77,8 @@ def test_reader_answers_match_the_document(
     check(spec, client.get(f"{url}?article=a1&reader={READER}"))
     check(spec, client.get(f"{url}?article=a1&lang=pt-BR"))
     check(spec, client.options(url, headers={"Origin": ORIGIN}))
+    check(spec, client.get("/v1/i18n/pt-BR", buffered=True))  # a file, read and closed
+    check(spec, client.get("/v1/i18n/pt_BR"))
     for bad in (
         client.post(url, json={**body, "reaction": "meh"}),
         client.post(url, json={**body, "reader": "x"}),

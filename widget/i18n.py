@@ -1,8 +1,10 @@
 """The widget's languages: its strings and the default reactions' labels, one file each.
 
 ``static/i18n/<lang>.json`` is read by the widget (for a language other than English, the
-one it has built in) and by the service, which localizes the labels of the counts answer
-from the same files, so a translation lives in one place.
+one it has built in), through ``GET /v1/i18n/<tag>``, which maps the page's language tag to
+its file here rather than in every page's copy of the widget, and by the service, which
+localizes the labels of the counts answer from the same files, so a translation lives in
+one place.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, jsonify, request
 
 from . import static_dir
 from .sites import DEFAULT_REACTIONS
@@ -89,10 +91,16 @@ def reactions_json(reactions: Iterable[Any], tag: str | None) -> list[dict[str, 
 
 
 def init_app(app: Flask) -> None:
-    """Let a widget on any page read the language files (they are public strings)."""
+    """Serve the widget's strings for a page's language tag, readable from any page."""
 
-    @app.after_request
-    def share_language_files(response: Response) -> Response:
-        if request.endpoint == "static" and request.path.startswith("/static/i18n/"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
+    @app.get("/v1/i18n/<lang>")
+    def strings(lang: str) -> Response:
+        """Return the language file a tag reads (pt-BR: pt, zh-TW: zh-Hant), else English's."""
+        response = jsonify(builtin(builtin_name(check_lang(lang))) or builtin("en"))
+        # Public strings: any page may read them, and a browser or CDN may keep them.
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.cache_control.public = True
+        response.cache_control.max_age = app.get_send_file_max_age(None)
+        response.add_etag()
+        response.make_conditional(request)
         return response

@@ -27,7 +27,8 @@ Design choices, said once here:
   endpoint itself would meet a moment later, so the answer is the same 503
   ``storage_unavailable`` after one timeout instead of two. Every limited endpoint needs
   Redis for its data, so nothing that could have been served is turned away.
-* Health, readiness, metrics, the OpenAPI document and static files carry no limit.
+* Health, readiness, metrics, the OpenAPI document, the widget's strings (``i18n``) and
+  static files carry no limit: none reads Redis.
 * flask-limiter keeps its storage and its on/off switch on the ``Limiter``, not per app:
   the app initialised last in a process sets them. The service makes one app per
   process; the tests make one at a time.
