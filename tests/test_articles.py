@@ -264,10 +264,14 @@ def test_the_signing_secret_is_shown_once_and_never_stored(
 
 
 def limited_app(redis_server: Any, **config: Any) -> Any:
-    """Return an app with rate limits on (as in production) and a few settings changed."""
+    """Return an app on the emptied one Redis, rate limits on (as in production), a few
+    settings changed. (On the cluster run too: the limits' own budgets are what is tested.)"""
+    import redis
+
     from tests.conftest import app_config
     from widget import create_app
 
+    redis.Redis.from_url(redis_server.url).flushall()
     return create_app(app_config(redis_server, RATELIMIT_ENABLED=True, **config))
 
 
