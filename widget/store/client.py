@@ -90,7 +90,7 @@ def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[A
             if command[0] == "EVALSHA":
                 # Named, because redis-py's pipeline asks a node (COMMAND GETKEYS, one more
                 # round trip each time) for the keys of a command it has no policy for.
-                node = cast(RedisCluster, client).get_node_from_key(command[3])
+                node = cast(Any, client).get_node_from_key(command[3])  # untyped in redis-py
                 pipe.execute_command(*command, target_nodes=node)
             else:
                 pipe.execute_command(*command, keys=[command[1]])
