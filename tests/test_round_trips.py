@@ -123,3 +123,19 @@ def test_a_refused_reaction_is_one_trip_and_changes_nothing(limited_app: Any) ->
     assert answer.status_code == 429 and answer.headers["X-RateLimit-Limit"] == "1"
     assert count == 1  # the windows only: on a cluster, the address's slot
     assert get("a1")(limited_app.test_client()).get_json()["articles"]["a1"]["counts"]["love"] == 1
+
+
+def test_the_calls_load_their_scripts_again_after_script_flush(
+    limited_app: Any, redis_client: Any
+) -> None:
+    redis_client.script_flush()  # on a cluster: every master
+    client = limited_app.test_client()
+    assert get("a1")(client).status_code == 200
+    assert post("want", reader="reader-000000000003")(client).get_json()["counts"]["want"] == 1
+    redis_client.script_flush()
+    assert post("had", reader="reader-000000000003")(client).get_json()["counts"]["had"] == 1
+    # The site's indexes followed (on a cluster, their own call).
+    summary = limited_app.extensions["reactions.store"].site_counts(
+        "demo", ("love", "like", "want", "had", "hated")
+    )
+    assert summary["had"] == 1 and summary["want"] == 0 and summary["love"] == 1
