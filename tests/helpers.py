@@ -250,8 +250,8 @@ class RoundTrips:
 
 
 @contextmanager
-def counting_round_trips(client: Any) -> Iterator[RoundTrips]:
-    """Count the round trips a redis-py client (single or cluster) makes within the block.
+def counting_round_trips(*clients: Any) -> Iterator[RoundTrips]:
+    """Count the round trips redis-py clients (single or cluster) make within the block.
 
     Every connection pool of the client makes connections of a subclass that counts a
     round trip each time it sends after having read (or for the first time); the pools'
@@ -260,7 +260,7 @@ def counting_round_trips(client: Any) -> Iterator[RoundTrips]:
     made once per pooled connection, not per call.
     """
     trips = RoundTrips()
-    pools = _pools(client)
+    pools = [pool for client in clients for pool in _pools(client)]
     originals = [pool.connection_class for pool in pools]
     for pool, original in zip(pools, originals, strict=True):
 

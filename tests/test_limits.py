@@ -410,3 +410,69 @@ def test_dashboard_sign_in_attempts_are_limited_per_address(
     assert attempt(key, addr="198.51.100.9").status_code == 302  # another address signs in
     # Browsing the dashboard is not counted against sign-in.
     assert client.get("/dashboard/", environ_base=env("198.51.100.9")).status_code == 200
+
+
+# -- the reader API's limits, counted inside the requests' own calls (folded.py) ----------
+
+
+def test_a_request_refused_before_redis_spends_its_window_and_gets_the_429(
+    make_app: Any,
+) -> None:
+    app = make_app(RATELIMIT_WRITE="2/minute", RATELIMIT_READ="2/minute")
+    add_site(app)
+    client = app.test_client()
+    bad = client.post(URL, data="{not json", content_type="text/plain", environ_base=env())
+    assert bad.status_code == 400
+    assert post(client, reader(1)).status_code == 200
+    # Over the limit, an invalid body gets the 429 (as before the view, with flask-limiter).
+    over = client.post(URL, data="{not json", content_type="text/plain", environ_base=env())
+    assert_limited(over, 2)
+    assert client.get(URL, query_string={"nope": "1"}, environ_base=env()).status_code == 400
+    assert get(client).status_code == 200
+    assert_limited(get(client), 2)
+    # An unknown site too, with the CORS header that lets the widget read the answer.
+    unknown = client.get(
+        "/v1/sites/nowhere/reactions",
+        query_string={"article": "a1"},
+        environ_base=env(),
+        headers={"Origin": "https://x.example"},
+    )
+    assert_limited(unknown, 2)
+    assert unknown.headers["Access-Control-Allow-Origin"] == "https://x.example"
+
+
+def test_the_windows_are_the_ones_flask_limiter_names(
+    make_app: Any, redis_client: redis.Redis
+) -> None:
+    from limits import parse
+
+    from widget.limits import address_article_key_of, address_key
+
+    app = make_app(RATELIMIT_READ="3/minute", RATELIMIT_WRITE="4/minute;9/hour")
+    add_site(app)
+    client = app.test_client()
+    assert get(client).status_code == 200
+    assert post(client, reader(1)).status_code == 200
+    with app.test_request_context(environ_base=env()):
+        names = {
+            parse("3/minute").key_for(address_key(), "reader_api.get_counts"),
+            parse("4/minute").key_for(address_key(), "reader_api.set_reaction"),
+            parse("9/hour").key_for(address_key(), "reader_api.set_reaction"),
+            parse("20/minute").key_for(
+                address_article_key_of(SITE, "a1"), "reader_api.set_reaction"
+            ),
+        }
+    assert set(redis_client.keys("rx:rl*")) == {f"rx:rl:{name}" for name in names}
+    assert {redis_client.get(f"rx:rl:{name}") for name in names} == {"1"}
+
+
+def test_the_counts_read_loads_its_window_script_again_after_script_flush(
+    make_app: Any, redis_client: redis.Redis
+) -> None:
+    app = make_app(RATELIMIT_READ="2/minute")
+    add_site(app)
+    client = app.test_client()
+    assert get(client).status_code == 200
+    redis_client.script_flush()
+    assert get(client).status_code == 200
+    assert_limited(get(client), 2)

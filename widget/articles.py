@@ -3,10 +3,10 @@
 An article enters storage only with its first counted reaction, and only when the site
 lets it in: the site's ceiling (``MAX_ARTICLES_PER_SITE``), the address's budget of new
 articles a day (``NEW_ARTICLES_PER_ADDRESS_PER_DAY``) and, on a site with
-``signed_articles`` on, the publisher's signature of the article id. The existing
-article's path pays none of this: the article script answers "new article" without
-writing, and only then are the signature and the admission (one site-slot script) checked
-before the script runs again, admitted.
+``signed_articles`` on, the publisher's signature of the article id. All of it is decided
+in the same Redis call as the write (``store/writes.py``): the signature is checked here
+first, and its verdict counts only if the article turns out to be new; the ceiling and
+the budget are read and spent only then, so an existing article's path pays none of it.
 
 The signing secret is never stored. It is derived from the service's ``SECRET_KEY`` and
 a random nonce in the site's record: HMAC-SHA256(SECRET_KEY, "signing:<site>:<nonce>").
@@ -20,7 +20,7 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,7 +33,7 @@ from .config import (
 from .errors import ApiError
 from .limits import address_cap
 from .sites import Site, SiteError, normalize_origin
-from .store import ArticleClosed, ArticleRefused, CapReached, NeedsAdmission, Store, Tally, day_of
+from .store import Admission, ArticleClosed, ArticleRefused, CapReached, Store, Tally, Window
 from .validation import bad_request
 
 SECRET_PREFIX = "ss_"
@@ -62,19 +62,18 @@ def check_signature_field(signature: Any) -> str | None:
     return signature
 
 
-def require_signature(secret_key: str, site: Site, article: str, signature: str | None) -> None:
-    """Refuse a new article of a signed site without its right signature (403)."""
+def signature_refusal(secret_key: str, site: Site, article: str, signature: str | None) -> str:
+    """Return why a new article of the site would be refused for its signature, or ""."""
+    if not site.signed_articles:
+        return ""
     if signature is None:
-        raise ApiError(
-            403,
-            "signature_required",
-            f"site {site.id!r} counts a new article only with the publisher's signature",
-        )
+        return "signature_required"
     secret = signing_secret(secret_key, site)
     expected = sign(secret, article) if secret else ""
     # Constant time: a signature must not be found a byte at a time by its timing.
     if not secret or not hmac.compare_digest(expected.encode(), signature.encode()):
-        raise ApiError(403, "invalid_signature", "the signature does not match the article")
+        return "invalid_signature"
+    return ""
 
 
 def reader_url(site: Site, url: str | None) -> str | None:
@@ -109,13 +108,22 @@ def post_reaction(
     signature: str | None,
     address: str,
     closes_before: str = "",
+    windows: Sequence[Window] = (),
 ) -> Tally:
-    """Set one reader's reaction, admitting the article first if it would be new."""
+    """Set one reader's reaction, admitting the article if it is new (one Redis call).
+
+    The signature is checked here, before the call, for every POST of a signed site (an
+    HMAC: microseconds); the store refuses on its result only if the article is new.
+    """
     limited = bool(config[RATELIMIT_ENABLED])
     cap = address_cap()
-    kept_url = reader_url(site, url)
-
-    def write(admitted: bool) -> Tally:
+    admission = Admission(
+        most=config[MAX_ARTICLES_PER_SITE],
+        budget=config[NEW_ARTICLES_PER_ADDRESS_PER_DAY] if limited else 0,
+        address=address,
+        refusal=signature_refusal(config[SECRET_KEY], site, article, signature),
+    )
+    try:
         return store.set_reaction(
             site.id,
             article,
@@ -123,29 +131,13 @@ def post_reaction(
             reaction,
             site.reaction_keys,
             title=title,
-            url=kept_url,
+            url=reader_url(site, url),
             address=address if cap else None,
             cap=cap,
             closes_before=closes_before,
-            admitted=admitted,
+            admission=admission,
+            windows=windows,
         )
-
-    try:
-        try:
-            return write(admitted=False)
-        except NeedsAdmission:
-            pass
-        if site.signed_articles:
-            require_signature(config[SECRET_KEY], site, article, signature)
-        budget = config[NEW_ARTICLES_PER_ADDRESS_PER_DAY] if limited else 0
-        store.admit_article(
-            site.id,
-            day_of(time.time()),
-            most=config[MAX_ARTICLES_PER_SITE],
-            budget=budget,
-            address=address,
-        )
-        return write(admitted=True)
     except ArticleClosed:
         raise ApiError(403, "article_closed", f"voting on {article[:64]!r} is closed") from None
     except CapReached:
@@ -156,13 +148,24 @@ def post_reaction(
             {"Retry-After": str(seconds_to_midnight())},
         ) from None
     except ArticleRefused as refused:
-        if refused.code == "article_limit":
-            raise ApiError(
-                403, "article_limit", f"site {site.id!r} holds as many articles as it may"
-            ) from None
-        raise ApiError(
-            429,
-            "new_article_budget",
-            "this address has started as many new articles today as it may",
-            {"Retry-After": str(seconds_to_midnight())},
-        ) from None
+        raise refusal_error(refused.code, site) from None
+
+
+def refusal_error(code: str, site: Site) -> ApiError:
+    """Return the answer to a new article that the site refused (``code``: why)."""
+    if code == "signature_required":
+        return ApiError(
+            403,
+            "signature_required",
+            f"site {site.id!r} counts a new article only with the publisher's signature",
+        )
+    if code == "invalid_signature":
+        return ApiError(403, "invalid_signature", "the signature does not match the article")
+    if code == "article_limit":
+        return ApiError(403, "article_limit", f"site {site.id!r} holds as many articles as it may")
+    return ApiError(
+        429,
+        "new_article_budget",
+        "this address has started as many new articles today as it may",
+        {"Retry-After": str(seconds_to_midnight())},
+    )

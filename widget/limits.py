@@ -6,6 +6,9 @@ value read from the config at request time (each an environment variable, ``conf
 * ``RATELIMIT_READ``: counts reads (and preflights) per client address (``reader_api``);
 * ``RATELIMIT_WRITE``: reaction posts per client address (``reader_api``);
 * ``RATELIMIT_WRITE_ARTICLE``: reaction posts per client address and article (``reader_api``);
+
+  these three are not checked by flask-limiter but counted inside the requests' own Redis
+  calls, with flask-limiter's windows, keys, order and 429 (``folded.py``);
 * ``RATELIMIT_PUBLISHER``: publisher API requests per site API key; requests without the
   site's key are counted per address instead, so guessing keys is limited too
   (``publisher_api``);
@@ -19,7 +22,8 @@ Design choices, said once here:
 
 * Keys are ``privacy.address_hash`` values, never addresses: Redis holds no raw IP. The
   hash is computed once per request (``privacy.client_hash``), not once per limit.
-* The fixed-window strategy costs one round trip (INCR and EXPIRE in one script) per limit.
+* The fixed-window strategy costs one round trip (INCR and EXPIRE in one script) per limit
+  checked by flask-limiter, and none of its own for a limit folded into a request's call.
   Its price is that a client may spend up to twice a limit across a window boundary.
 * ``X-RateLimit-*`` headers and ``Retry-After`` are sent on the 429 answer only: putting
   them on every answer costs two more Redis round trips per limit on the hot paths.
@@ -46,13 +50,22 @@ from flask_limiter.constants import ConfigVars
 from . import config
 from .errors import error_response
 from .privacy import client_hash
-from .store import STORAGE_ERRORS, retry_policy
-from .store.keys import RATE_LIMIT_PREFIX
+from .store import STORAGE_ERRORS, article_hash, retry_policy
+from .store.keys import RATE_LIMIT_PREFIX, address_window_id, article_window_id
 
 
 def address_key() -> str:
     """Return the rate-limit key of the client: its address's keyed hash of the day."""
-    return "a:" + client_hash()
+    # With a hash tag: all of an address's windows share a slot of a cluster, so the
+    # reader API counts them in one script (folded.py).
+    return address_window_id(client_hash())
+
+
+def address_article_key_of(site: str, article: str | None) -> str:
+    """Return the rate-limit key of the client on one article (None: no usable article)."""
+    # With the article's hash tag: on a cluster the window lives in the article's slot,
+    # and the reaction's script there counts it.
+    return article_window_id(client_hash(), site, article_hash(article) if article else "-")
 
 
 limiter = Limiter(
@@ -89,25 +102,33 @@ def storage_uri(redis_url: str, cluster: bool) -> str:
     return f"redis+cluster://{rest.split('/', 1)[0]}" if scheme == "redis" else redis_url
 
 
-def _limited(exc: RateLimitExceeded) -> Response:
-    """Return the 429 answer, with Retry-After and X-RateLimit-* of the limit that was hit."""
-    limit = limiter.current_limit
-    amount = exc.limit.limit.amount
-    try:
-        reset_at, remaining = (limit.reset_at, limit.remaining) if limit else (0, 0)
-    except STORAGE_ERRORS:  # Redis went away since the hit: fall back to the window length
-        reset_at, remaining = 0, 0
+def too_many(limit: str, amount: int, remaining: int, reset_at: float, length: int) -> Response:
+    """Return the 429 answer of a limit, with Retry-After and X-RateLimit-*.
+
+    ``reset_at`` is when the window ends (0 or past when unknown: then ``length`` from now).
+    """
     now = time.time()
     if reset_at <= now:
-        reset_at = int(now) + exc.limit.limit.get_expiry()
+        reset_at = int(now) + length
     headers = {
         "Retry-After": max(1, int(reset_at - now)),
         "X-RateLimit-Limit": amount,
         "X-RateLimit-Remaining": remaining,
         "X-RateLimit-Reset": int(reset_at),
     }
-    return error_response(
-        429, "rate_limited", f"too many requests: at most {exc.description}", headers
+    return error_response(429, "rate_limited", f"too many requests: at most {limit}", headers)
+
+
+def _limited(exc: RateLimitExceeded) -> Response:
+    """Return the 429 answer of a flask-limiter limit that was hit."""
+    limit = limiter.current_limit
+    try:
+        reset_at, remaining = (limit.reset_at, limit.remaining) if limit else (0, 0)
+    except STORAGE_ERRORS:  # Redis went away since the hit: fall back to the window length
+        reset_at, remaining = 0, 0
+    item = exc.limit.limit
+    return too_many(
+        exc.description or str(item), item.amount, remaining, reset_at, item.get_expiry()
     )
 
 

@@ -42,10 +42,10 @@ from .articles import check_signature_field, post_reaction
 from .clock import PerSecond
 from .context import get_store, require_site
 from .errors import ApiError
-from .limits import address_key, configured, limiter
+from .folded import Folded, fold, windows
+from .limits import address_article_key_of, address_key
 from .privacy import client_hash
 from .sites import Site
-from .store import article_hash
 from .validation import (
     bad_request,
     check_article,
@@ -67,17 +67,20 @@ def address_article_key() -> str:
     except HTTPException:
         article = None
     # A body with no usable article is refused by the view; it still costs the client.
-    suffix = article_hash(article) if isinstance(article, str) and article else "-"
-    return f"{address_key()}|{suffix}"
+    site_id = str((request.view_args or {}).get("site_id", ""))
+    return address_article_key_of(site_id, article if isinstance(article, str) else None)
 
 
-# Each limit and how it is keyed: limits.py. A HEAD is a GET without the body, so it
-# spends the same budget.
-limiter.limit(configured(config.RATELIMIT_READ), methods=["GET", "HEAD", "OPTIONS"])(bp)
-limiter.limit(configured(config.RATELIMIT_WRITE), methods=["POST"])(bp)
-limiter.limit(
-    configured(config.RATELIMIT_WRITE_ARTICLE), methods=["POST"], key_func=address_article_key
-)(bp)
+# Each limit and how it is keyed: limits.py. They are flask-limiter's limits with its
+# windows, keys and 429, but counted inside each request's own Redis call instead of in
+# a call of their own before the view (folded.py): a GET's window travels with its read,
+# a POST's windows are counted by its write script. A HEAD is a GET without the body, so
+# it spends the same budget; a preflight has a budget of its own (its own endpoint).
+READS = Folded(config.RATELIMIT_READ, frozenset({"GET", "HEAD", "OPTIONS"}), address_key)
+WRITES = Folded(config.RATELIMIT_WRITE, frozenset({"POST"}), address_key)
+WRITES_PER_ARTICLE = Folded(
+    config.RATELIMIT_WRITE_ARTICLE, frozenset({"POST"}), address_article_key
+)
 
 
 MAX_BODY_BYTES = 4096
@@ -111,6 +114,10 @@ def add_cors_headers(response: Response) -> Response:
     if origin and (site is None or site.allows_origin(origin)):
         response.headers["Access-Control-Allow-Origin"] = origin
     return response
+
+
+# After add_cors_headers: a 429 that the fold's own hook answers is given CORS headers too.
+fold(bp, READS, WRITES, WRITES_PER_ARTICLE)
 
 
 def _require_allowed_origin(site: Site, origin: str | None) -> None:
@@ -168,7 +175,7 @@ def get_counts(site_id: str) -> Response:
         raise bad_request("give at most one lang")
     lang = i18n.check_lang(langs[0]) if langs else None
 
-    tallies = get_store().get_tallies(site.id, articles, site.reaction_keys, reader)
+    tallies = get_store().get_tallies(site.id, articles, site.reaction_keys, reader, windows())
     cutoff = closes_before(site)
     body = {
         "site": site.id,
@@ -272,6 +279,7 @@ def set_reaction(site_id: str) -> Response:
         signature=signature,
         address=client_hash(),
         closes_before=closes_before(site),
+        windows=windows(),
     )
     metrics.reaction_set(reaction or "withdraw")
     entry = article_entry(site, tally, with_mine=True, cutoff="")

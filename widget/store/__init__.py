@@ -5,12 +5,14 @@ One room per concern, each a part of the one ``Store`` object the app makes:
     keys.py          the key layout (the table of every key), and every function naming one
     client.py        connect(), the errors that mean "no Redis", the retry, the Lua scripts
     cluster.py       the Redis Cluster client that connects on first use
-    reactions.py     a reader's reaction, the counts reads, an article's reset and records
+    writes.py        a reader's reaction: one call on one Redis, three on a cluster
+    windows.py       rate-limit windows counted inside a request's own call
+    reactions.py     the counts reads, an article's reset and records
     articles.py      a new article's admission, the publisher's edits of an article
     indexes.py       a site's indexes and totals: moved after each write, paged, scanned
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     site_records.py  the sites' settings, and a site's deletion
-    lua/             the scripts, one file each
+    lua/             the scripts, one file each; lua/lib/ the functions they share
 
 The store knows nothing of Flask.
 """
@@ -25,7 +27,6 @@ from .reactions import (
     ArticleClosed,
     ArticleRecord,
     CapReached,
-    NeedsAdmission,
     Reactions,
     Tally,
     iso,
@@ -34,9 +35,11 @@ from .reactions import (
 from .rebuild import IndexRebuild, ReindexResult
 from .sessions import DashboardSessions
 from .site_records import SiteRecords
+from .windows import Window, WindowLimited
+from .writes import Admission, ReactionWrites
 
 
-class Store(Reactions, Articles, SiteRecords, IndexRebuild, DashboardSessions):
+class Store(ReactionWrites, Reactions, Articles, SiteRecords, IndexRebuild, DashboardSessions):
     """Every Redis key and script of the service, around one shared client."""
 
 
@@ -45,15 +48,17 @@ __all__ = [
     "REFUSALS",
     "STORAGE_ERRORS",
     "TITLE_SORT_CHARS",
+    "Admission",
     "ArticleClosed",
     "ArticleRecord",
     "ArticleRefused",
     "CapReached",
     "Client",
-    "NeedsAdmission",
     "ReindexResult",
     "Store",
     "Tally",
+    "Window",
+    "WindowLimited",
     "article_hash",
     "connect",
     "day_name",

@@ -77,13 +77,23 @@ def connect(
 
 
 def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[Any]:
-    """Send read commands with no reply callbacks, and return their replies, in one trip."""
+    """Send commands with no reply callbacks, and return their replies, in one trip.
+
+    Each command names its key first, or is an EVALSHA (its keys after their number). An
+    error reply is raised once every reply is read, so the connection stays usable.
+    """
     single = client if isinstance(client, redis.Redis) else None
     if single is None:
         # A cluster's pipeline sends each node its share of the keys.
         pipe = client.pipeline(transaction=False)
         for command in commands:
-            pipe.execute_command(*command, keys=[command[1]])
+            if command[0] == "EVALSHA":
+                # Named, because redis-py's pipeline asks a node (COMMAND GETKEYS, one more
+                # round trip each time) for the keys of a command it has no policy for.
+                node = cast(Any, client).get_node_from_key(command[3])  # untyped in redis-py
+                pipe.execute_command(*command, target_nodes=node)
+            else:
+                pipe.execute_command(*command, keys=[command[1]])
         return list(pipe.execute())
     # A hand-written pipeline, kept because it earns more than 5% on the 100-article GET:
     # scripts/bench --duration 30 gave it 17% more requests a second than with
@@ -102,15 +112,38 @@ def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[A
 
     def attempt() -> list[Any]:
         conn.send_packed_command(packed)
-        return [conn.read_response() for _ in commands]
+        replies: list[Any] = []
+        for _ in commands:
+            try:
+                replies.append(conn.read_response())
+            except redis.exceptions.ResponseError as error:  # an error reply: read on
+                replies.append(error)
+        return replies
 
     try:
-        return conn.retry.call_with_retry(attempt, lambda _error: conn.disconnect())  # type: ignore[no-any-return]
+        replies: list[Any] = conn.retry.call_with_retry(attempt, lambda _error: conn.disconnect())
     except BaseException:
         conn.disconnect()  # unread replies must not reach the connection's next user
         raise
     finally:
         pool.release(conn)
+    for reply in replies:
+        if isinstance(reply, redis.exceptions.ResponseError):
+            raise reply
+    return replies
+
+
+def script_source(name: str) -> str:
+    """Return a script of ``lua/``, after the functions of ``lua/lib/`` its first line uses.
+
+    One function file serves every script that calls it (``-- uses: windows set_reaction``):
+    the reaction of one Redis and the calls of a cluster run the same Lua.
+    """
+    lua = resources.files("widget.store").joinpath("lua")
+    source = lua.joinpath(name).read_text("utf-8")
+    first = source.partition("\n")[0]
+    uses = first.removeprefix("-- uses:").split() if first.startswith("-- uses:") else []
+    return "".join(lua.joinpath("lib", f"{use}.lua").read_text("utf-8") for use in uses) + source
 
 
 class StoreBase:
@@ -118,7 +151,9 @@ class StoreBase:
 
     def __init__(self, client: Client) -> None:
         self.client = client
-        self.set_reaction_script = self._script("set_reaction.lua")
+        self.reaction_script = self._script("reaction.lua")
+        self.article_script = self._script("article.lua")
+        self.windows_script = self._script("windows.lua")
         self.reset_article_script = self._script("reset_article.lua")
         self.index_after_script = self._script("index_after.lua")
         self.index_title_script = self._script("index_title.lua")
@@ -127,9 +162,8 @@ class StoreBase:
         self.article_meta_script = self._script("article_meta.lua")
 
     def _script(self, name: str) -> Script:
-        source = resources.files("widget.store").joinpath("lua", name).read_text("utf-8")
         # register_script re-sends the source after a NOSCRIPT (a restart, SCRIPT FLUSH).
-        return self.client.register_script(source)
+        return self.client.register_script(script_source(name))
 
     def ping(self) -> bool:
         """Return whether Redis answers."""

@@ -25,7 +25,11 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:o:<op>      string "this call's site-index update was applied" (a minute)
     rx:s:{<site>}:titles      zset   "<casefolded title>\\0<ah>" scored 0: articles A to Z
     rx:s:{<site>}:title-of    hash   article hash -> its member of :titles
-    rx:rl:LIMITER/<key>/...   string a rate-limit window (flask-limiter; <key> is a hash)
+    rx:rl:LIMITER/<id>/...    string a rate-limit window, named as flask-limiter names it
+                                     (windows.py): <id> is "a:{<address hash>}" (an
+                                     address's windows share a slot) or, for the limit
+                                     per address and article, "a:<address hash>:{<site>|<ah>}"
+                                     (in the article's slot)
     rx:{sites}:site:<site>    string the site's settings, JSON
     rx:{sites}:all            set    every site id
     rx:ds:{<site>}:<digest>   string a live dashboard session (a digest of its id; expires
@@ -106,6 +110,22 @@ def cap_key(site: str, ah: str, day: str) -> str:
 def result_key(site: str, ah: str, op: str) -> str:
     """Return the key that keeps one reaction call's result for a minute."""
     return f"{PREFIX}:o:{_article_tag(site, ah)}:{op}"
+
+
+def window_key(name: str) -> str:
+    """Return the key of a rate-limit window that flask-limiter would name ``name``."""
+    return f"{RATE_LIMIT_PREFIX}:{name}"
+
+
+def address_window_id(address: str) -> str:
+    """Return the rate-limit identity of an address hash: its windows share one slot."""
+    return f"a:{{{address}}}"
+
+
+def article_window_id(address: str, site: str, ah: str) -> str:
+    """Return the rate-limit identity of an address hash on one article, in its slot."""
+    # ":" before the tag: the site's sweep (site_keys_pattern) takes the window too.
+    return f"a:{address}:{_article_tag(site, ah)}"
 
 
 def session_key(site: str, session_id: str) -> str:

@@ -1,24 +1,20 @@
-"""Reactions: a reader's write (``set_reaction.lua``), the counts reads, an article's reset.
+"""Reactions: the counts reads (with their rate-limit windows), an article's reset, records.
 
-A write is one script on the article's slot (its counts, readers, history and today's cap,
-atomically), then, when the counts changed, one on the site's slot to move its indexes
-(``indexes.py``). Each call has a random id, so a script that redis-py re-sends after a
-timeout answers what its first run did instead of counting twice.
+A reader's write is ``writes.py``.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from . import keys
-from .client import read_commands
-from .indexes import ONCE_TTL_SECONDS, SiteIndexes
+from .indexes import SiteIndexes
+from .windows import Window, Windows
 
 # How an article's first and last reaction times are stored.
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -43,10 +39,6 @@ class CapReached(Exception):
 
 class ArticleClosed(Exception):
     """Voting on the article is closed (by the publisher, or by the site's age limit)."""
-
-
-class NeedsAdmission(Exception):
-    """The reaction would create the article: the site must admit it first (nothing changed)."""
 
 
 @dataclass(frozen=True)
@@ -84,90 +76,8 @@ class ArticleRecord:
         return sum(self.counts.values())
 
 
-class Reactions(SiteIndexes):
+class Reactions(SiteIndexes, Windows):
     """Readers' reactions to articles, and what is read back of them."""
-
-    def set_reaction(
-        self,
-        site: str,
-        article: str,
-        reader: str,
-        reaction: str | None,
-        reaction_keys: Sequence[str],
-        *,
-        title: str | None = None,
-        url: str | None = None,
-        now: float | None = None,
-        address: str | None = None,
-        cap: int = 0,
-        closes_before: str = "",
-        admitted: bool = True,
-    ) -> Tally:
-        """Set (or, with None, withdraw) one reader's reaction and return the new counts.
-
-        A call that changes nothing writes nothing. A reaction that would create the
-        article raises NeedsAdmission when not ``admitted`` (the reader API asks first,
-        and admits with ``admit_article``); ``title``
-        and ``url`` are stored only by the call that creates it. With an ``address`` hash
-        and a ``cap`` > 0, a reader with no reaction to the article may add one only while
-        that address added fewer than ``cap`` today; otherwise nothing changes, the
-        refusal is counted for the site, and CapReached is raised. On an article the
-        publisher closed, or whose first reaction is at or before ``closes_before`` (ISO
-        8601), nothing changes and ArticleClosed is raised.
-        """
-        now = time.time() if now is None else now
-        ah = keys.article_hash(article)
-        day = keys.day_of(now)
-        capped = bool(address) and cap > 0
-        # One id per call: a retry of the same call (by redis-py) is recognised as such.
-        op = secrets.token_hex(8)
-        result = self.set_reaction_script(
-            keys=[
-                *keys.article_keys(site, ah),
-                keys.cap_key(site, ah, day),
-                keys.result_key(site, ah, op),
-            ],
-            args=[
-                reader_digest(reader),
-                reaction or "",
-                day,
-                iso(now),
-                article,
-                title or "",
-                url or "",
-                (address or "") if capped else "",
-                cap,
-                CAP_TTL_SECONDS,
-                ONCE_TTL_SECONDS,
-                "1" if admitted else "",
-                closes_before,
-                *reaction_keys,
-            ],
-        )
-        changed, decremented, fresh = int(result[0]), result[1], int(result[2])
-        if changed == -2:
-            raise NeedsAdmission(article)
-        if changed == -3:
-            raise ArticleClosed(article)
-        if changed < 0:
-            self.client.hincrby(keys.site_key(site, "refused"), day, 1)
-            raise CapReached(article)
-        counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
-        if changed:
-            # Only with a change of counts: a repeated request costs no extra trip.
-            member = keys.title_member(title or article, ah) if fresh else ""
-            self._update_site_indexes(
-                site,
-                ah,
-                decremented or None,
-                reaction,
-                now,
-                day,
-                op,
-                reaction_keys if fresh else (),
-                member,
-            )
-        return Tally(counts=counts, mine=reaction)
 
     def set_closed(self, site: str, article: str, closed: bool) -> bool:
         """Close or reopen voting on an article; return False if it has no record (no counts).
@@ -190,8 +100,12 @@ class Reactions(SiteIndexes):
         articles: Sequence[str],
         reaction_keys: Sequence[str],
         reader: str | None = None,
+        windows: Sequence[Window] = (),
     ) -> dict[str, Tally]:
-        """Return the counts of many articles (and the reader's own reactions) in one trip."""
+        """Return the counts of many articles (and the reader's own reactions) in one trip.
+
+        The ``windows`` are counted in the same trip (WindowLimited when one is over).
+        """
         fields = [*(f"c:{key}" for key in reaction_keys), "first", "closed"]
         digest = reader_digest(reader) if reader else None
         commands: list[tuple[str, ...]] = []
@@ -200,7 +114,7 @@ class Reactions(SiteIndexes):
             commands.append(("HMGET", article_key, *fields))
             if digest:
                 commands.append(("HGET", readers_key, digest))
-        replies = iter(read_commands(self.client, commands))
+        replies = iter(self.read_with_windows(windows, commands))
         tallies: dict[str, Tally] = {}
         for article in articles:
             values = next(replies)

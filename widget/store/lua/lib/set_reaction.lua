@@ -1,0 +1,131 @@
+-- set_reaction(K, A, checks): set one reader's reaction to one article, atomically; write
+-- nothing when nothing changes. A function, so that the scripts which call it (one per
+-- Redis topology, ../reaction.lua and ../article.lua) decide what runs around it.
+--
+-- K[1]  article hash: counts ("c:<reaction>") and metadata
+-- K[2]  readers hash: reader digest -> reaction key
+-- K[3]  history hash: "<yyyymmdd>:<reaction>" -> net change that day
+-- K[4]  today's cap hash: address hash -> new reactions admitted from it today
+-- K[5]  this call's result, kept for a while under a random id of the call: redis-py
+--       sends the script again after a timeout, and Redis may have run the first one
+--       after all; the second run must answer what the first did (a second run would
+--       find nothing to change and say so, and the site's indexes would miss the change)
+-- All five share one hash tag: one slot of a cluster.
+--
+-- A[1]  reader digest
+-- A[2]  new reaction key, or "" to withdraw
+-- A[3]  day, yyyymmdd (UTC)
+-- A[4]  now, ISO 8601 UTC
+-- A[5]  article id
+-- A[6]  title, or "": stored only when this call creates the article
+-- A[7]  url, or "": stored only when this call creates the article
+-- A[8]  the client's address hash (privacy.py), or "" for no cap
+-- A[9]  the cap: new reactions one address may add to this article today
+-- A[10] seconds the cap hash lives (it covers one day; a margin past it is harmless)
+-- A[11] seconds the result under K[5] is kept
+-- A[12] voting is closed on an article whose first reaction is at or before this time
+--       (ISO 8601 UTC, which sorts as text), or "" when the site never closes by age
+-- A[13..] the site's reaction keys (retired ones too), in order: the counts come back
+--       in it. The reader's old reaction is read from K[2], not from this list.
+--
+-- checks.limited(): run once the call is known not to be a re-send; returns nil, or the
+--       answer of a request that a rate limit refuses (nothing else is then done)
+-- checks.admit(): run when the reaction would create the article; returns "" when the
+--       article is admitted (what admission spends is spent then), a refusal's code, or
+--       nil when this call may not decide (the caller admits, then calls again)
+--
+-- Returns {changed, the reaction taken off a count or "", new article (0/1),
+--          count of A[13], count of A[14], ...}; changed is 1 or 0, -1 when the cap
+-- refused the reaction, -2 when admit() could not decide, -3 when voting on the article
+-- is closed; or {-4, code} when admit() refused the article. Only changed = 1 wrote
+-- anything here (a refusal and a no-op write no key).
+local function set_reaction(K, A, checks)
+  local FIRST_REACTION = 13
+  local article, readers, history, cap_key, done = K[1], K[2], K[3], K[4], K[5]
+
+  local earlier = redis.call('GET', done)
+  if earlier then return cjson.decode(earlier) end
+  local limited = checks.limited()
+  if limited then return limited end
+
+  local reader, new, day, now = A[1], A[2], A[3], A[4]
+  local address, cap = A[8], tonumber(A[9])
+
+  local old = redis.call('HGET', readers, reader)
+  if not old then old = '' end
+
+  local function counts(result)
+    for i = FIRST_REACTION, #A do
+      result[#result + 1] = tonumber(redis.call('HGET', article, 'c:' .. A[i]) or '0')
+    end
+    return result
+  end
+
+  -- Closed: by the publisher ("closed" 1), else by age unless the publisher reopened it
+  -- ("closed" 0). Read here, in the one round trip of the write.
+  local first, closed, id = unpack(redis.call('HMGET', article, 'first', 'closed', 'id'))
+  if closed == '1' or (closed ~= '0' and first and A[12] ~= '' and first <= A[12]) then
+    return counts({-3, '', 0})
+  end
+
+  -- The same reaction again, or a withdraw by a reader who holds none: nothing to write.
+  if old == new then return counts({0, '', 0}) end
+
+  -- One address can mint any number of reader tokens: a reader with no reaction here who
+  -- adds one is a new vote, and each address gets a bounded number of those per article
+  -- per day. Switching and withdrawing add no vote and are never refused. The check and
+  -- the write are in this one script, so a refused request changes nothing at all.
+  local capped = address ~= '' and old == ''
+  if capped and tonumber(redis.call('HGET', cap_key, address) or '0') >= cap then
+    return counts({-1, '', 0})  -- not remembered: a second run refuses again, as it should
+  end
+
+  -- An article exists only from its first counted reaction; creating one is the site's
+  -- decision (its article ceiling, the address's budget, a signature). Last of the
+  -- checks, so that what an admission spends is spent only for a write that happens.
+  local fresh = 0
+  if not id then
+    local refusal = checks.admit()
+    if refusal == nil then return counts({-2, '', 0}) end
+    if refusal ~= '' then return {-4, refusal} end
+    fresh = 1
+  end
+
+  if capped then
+    redis.call('HINCRBY', cap_key, address, 1)
+    redis.call('EXPIRE', cap_key, A[10])
+  end
+
+  local decremented = ''
+  if old ~= '' then
+    -- The reader's old reaction is counted by construction; the guard keeps a
+    -- damaged count from ever going below zero (and the history in step with it).
+    local current = tonumber(redis.call('HGET', article, 'c:' .. old) or '0')
+    if current > 0 then
+      redis.call('HINCRBY', article, 'c:' .. old, -1)
+      redis.call('HINCRBY', history, day .. ':' .. old, -1)
+      decremented = old
+    end
+  end
+  if new ~= '' then
+    redis.call('HSET', readers, reader, new)
+    redis.call('HINCRBY', article, 'c:' .. new, 1)
+    redis.call('HINCRBY', history, day .. ':' .. new, 1)
+  else
+    redis.call('HDEL', readers, reader)
+  end
+  if fresh == 1 then
+    -- The reader's title and url are taken from this call only: afterwards they are the
+    -- publisher's (PATCH .../article, article_meta.lua).
+    redis.call('HSET', article, 'id', A[5], 'first', now)
+    if A[6] ~= '' then redis.call('HSET', article, 'title', A[6]) end
+    if A[7] ~= '' then redis.call('HSET', article, 'url', A[7]) end
+  end
+  redis.call('HSET', article, 'last', now)
+
+  local result = counts({1, decremented, fresh})
+  -- Only a change needs remembering: a second run of a call that changed nothing (or was
+  -- refused) answers the same as its first.
+  redis.call('SET', done, cjson.encode(result), 'EX', A[11])
+  return result
+end

@@ -1,0 +1,105 @@
+"""Rate-limit windows counted inside a request's own Redis call, not in a call of their own.
+
+flask-limiter counts each fixed window with a script call of its own (the limits library's
+``incr_expire.lua``) before the view runs: on the reader API's hot paths that was half of
+the round trips (issue 13). So the reader API's windows are counted by the call that reads
+or writes (``lua/lib/windows.lua``, the same INCRBY and EXPIRE, stopping at the first
+window over, as flask-limiter does): a counts GET sends them in the pipeline of its read,
+a reaction's script counts them before anything else. ``folded.py`` says which limits and
+names each window as flask-limiter would, so a window is the same whichever counts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from redis.crc import key_slot
+
+from .client import StoreBase, read_commands
+
+
+@dataclass(frozen=True)
+class Window:
+    """One fixed window that a request spends: its key, its amount, its length."""
+
+    key: str
+    amount: int
+    seconds: int
+    limit: str  # as flask-limiter says it: "120 per 1 minute"
+
+
+class WindowLimited(Exception):
+    """A window refused the request: it is over its amount for ``ttl`` more seconds."""
+
+    def __init__(self, window: Window, ttl: int, count: int) -> None:
+        super().__init__(window.limit)
+        self.window, self.ttl, self.count = window, ttl, count
+
+
+def window_args(windows: Sequence[Window]) -> list[str | int]:
+    """Return the ARGV of ``hit_windows``: each window's amount and length."""
+    return [value for w in windows for value in (w.amount, w.seconds)]
+
+
+def raise_if_limited(reply: Any, windows: Sequence[Window]) -> None:
+    """Raise WindowLimited for ``hit_windows``'s answer ``{i, ttl, count}`` (None: passed)."""
+    if reply:
+        index, ttl, count = (int(part) for part in reply[-3:])
+        raise WindowLimited(windows[index - 1], ttl, count)
+
+
+def in_slot(windows: Sequence[Window], key: str) -> list[Window]:
+    """Return the windows that live in the slot of ``key``."""
+    slot = key_slot(key.encode())
+    return [w for w in windows if key_slot(w.key.encode()) == slot]
+
+
+class Windows(StoreBase):
+    """Rate-limit windows, alone or in the pipeline of a read."""
+
+    def _runs(self, windows: Sequence[Window]) -> list[list[Window]]:
+        # One script may count every window on one Redis; on a cluster, those of one slot.
+        runs: list[list[Window]] = []
+        single = isinstance(self.client, redis.Redis)
+        for w in windows:
+            if runs and (single or key_slot(runs[-1][0].key.encode()) == key_slot(w.key.encode())):
+                runs[-1].append(w)
+            else:
+                runs.append([w])
+        return runs
+
+    def hit_windows(self, windows: Sequence[Window]) -> None:
+        """Count the windows in order, or raise WindowLimited (a call a slot on a cluster)."""
+        for run in self._runs(windows):
+            reply = self.windows_script(keys=[w.key for w in run], args=window_args(run))
+            raise_if_limited(reply, run)
+
+    def read_with_windows(
+        self, windows: Sequence[Window], commands: Sequence[tuple[str, ...]]
+    ) -> list[Any]:
+        """Count the windows and send the read commands together; raise WindowLimited if over.
+
+        One trip on one Redis; on a cluster, one to each node that holds some of the keys.
+        """
+        if len(self._runs(windows)) > 1:  # windows of several slots: not in one script
+            self.hit_windows(windows)
+            windows = ()
+        if not windows:
+            return read_commands(self.client, commands)
+        call = (
+            "EVALSHA",
+            self.windows_script.sha,
+            str(len(windows)),
+            *(w.key for w in windows),
+            *(str(a) for a in window_args(windows)),
+        )
+        try:
+            replies = read_commands(self.client, [call, *commands])
+        except redis.exceptions.NoScriptError:  # a restart or SCRIPT FLUSH: load it, again
+            self.client.script_load(self.windows_script.script)
+            replies = read_commands(self.client, [call, *commands])
+        raise_if_limited(replies[0], windows)
+        return replies[1:]
