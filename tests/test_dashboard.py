@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.widget_host import serious_violations
 from widget.context import get_sites
 from widget.demo_data import generate
 from widget.localrun import ensure_demo_site
@@ -426,6 +427,9 @@ def test_every_task_works_with_javascript_off(
         follow(page, "form[role=search] button")
         follow(page, "tbody tr[data-article] a.title")
         assert page.locator("svg.chart").count() == 1
+        page.fill("#edit-title", "Sony, renamed")
+        follow(page, "button:has-text('Save title and URL')")
+        expect(page.locator("h1")).to_have_text("Sony, renamed")
         follow(page, "text=Reset…")
         follow(page, "button:has-text('Reset the article')")
         assert "Reset" in page.text_content(".flash")
@@ -434,3 +438,37 @@ def test_every_task_works_with_javascript_off(
         assert page.locator("#key").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_the_article_page_edits_its_title_and_url_from_the_keyboard(
+    page: Any, demo_site: str, store: Any
+) -> None:
+    browser_sign_in(page, demo_site)
+    page.goto(f"{page.base}/dashboard/article?article=%2Ftricky")
+    assert page.input_value("#edit-url") == "JaVaScRiPt:alert(6)"  # shown, never a link
+    page.focus("#edit-title")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("Tricky, fixed")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "edit-url"
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("https://exa mple.com/")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submits the form, as a keyboard user would
+    expect(page.locator("#edit-url-error")).to_contain_text("The URL must be an http(s) URL")
+    expect(page.locator("#edit-url")).to_have_attribute("aria-invalid", "true")
+    assert page.input_value("#edit-title") == "Tricky, fixed"  # kept as typed
+    assert store.article_record("demo", "/tricky", KEYS).title == "Tricky"  # nothing saved
+    assert serious_violations(page) == []
+    page.fill("#edit-url", "https://example.com/tricky")
+    page.focus("#edit-url")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("Saved the title and URL.")
+    expect(page.locator("h1")).to_have_text("Tricky, fixed")
+    link = page.locator("a:has-text('Open the article')")
+    expect(link).to_have_attribute("href", "https://example.com/tricky")
+    assert serious_violations(page) == []
+    # The refused form's 400 (its answer and Chromium's console line) was expected.
+    page.problems[:] = [p for p in page.problems if "400" not in p]
