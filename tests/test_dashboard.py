@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import app_config
 from tests.widget_host import serious_violations
+from widget import create_app
 from widget.context import get_sites
 from widget.demo_data import generate
 from widget.localrun import ensure_demo_site
@@ -171,6 +173,8 @@ def test_the_overview_shows_what_the_ballot_stuffing_cap_refused(
     sign_in(client, make_site("demo"))
     html = client.get("/dashboard/").get_data(as_text=True)
     assert ">0 refused by the cap in 30 days<" in html
+    # Rate limits are off in the tests' app: the budget of new articles is off with them.
+    assert "The site may hold 1,000,000 articles; no address has a budget" in html
     for reader in range(4):  # one address, four fresh tokens, a cap of one
         with contextlib.suppress(CapReached):
             react(store, "a1", reader, "love", address="addr-1", cap=1)
@@ -178,6 +182,48 @@ def test_the_overview_shows_what_the_ballot_stuffing_cap_refused(
     assert ">3 refused by the cap in 30 days<" in html
     assert "The ballot-stuffing cap refused 3 new reactions in these 30 days" in html
     assert "Love It +1; 3 refused by the cap</title>" in html  # today's bar, on hover
+
+
+def limited_app(redis_server: Any) -> tuple[Any, str]:
+    """Return an app with rate limits on, 3 articles a site, 2 new a day an address; its key."""
+    app = create_app(app_config(redis_server, RATELIMIT_ENABLED=True, MAX_ARTICLES_PER_SITE=3,
+                                NEW_ARTICLES_PER_ADDRESS_PER_DAY=2))  # fmt: skip
+    with app.app_context():
+        _, key = get_sites().create("demo", "Demo", [])
+    return app, key
+
+
+def refuse_new_articles(client: Any) -> None:
+    """Have limited_app's site refuse one new article by each rule."""
+
+    def post(article: str, address: str) -> int:
+        body = {
+            "article": article,
+            "reader": f"reader-{address.replace('.', '-')}-{article}",
+            "reaction": "love",
+        }
+        env = {"REMOTE_ADDR": address}
+        return int(client.post("/v1/sites/demo/reactions", json=body, environ_base=env).status_code)
+
+    assert [post(a, "10.0.0.1") for a in ("a", "b", "c")] == [200, 200, 429]  # its budget
+    assert [post(a, "10.0.0.2") for a in ("c", "d")] == [200, 403]  # the site's ceiling
+
+
+def test_the_overview_shows_the_new_articles_refused(redis_server: Any, redis_client: Any) -> None:
+    app, key = limited_app(redis_server)
+    client = app.test_client()
+    sign_in(client, key)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert ">0 new articles refused in 30 days<" in html
+    assert "No new article was refused in these 30 days." in html
+    assert "The site may hold 3 articles; one address may start 2 new articles a day." in html
+    refuse_new_articles(client)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert ">2 new articles refused in 30 days<" in html
+    assert (
+        "New articles refused in these 30 days: 1 because the site held as many articles as it "
+        "may, 1 because one address had started as many new articles that day as it may." in html
+    )
 
 
 def test_the_dashboard_export_matches_the_api(

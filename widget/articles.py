@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from . import metrics
 from .config import (
     MAX_ARTICLES_PER_SITE,
     NEW_ARTICLES_PER_ADDRESS_PER_DAY,
@@ -156,6 +157,7 @@ def post_reaction(
             {"Retry-After": str(seconds_to_midnight())},
         ) from None
     except ArticleRefused as refused:
+        metrics.article_refused(refused.code)
         if refused.code == "article_limit":
             raise ApiError(
                 403, "article_limit", f"site {site.id!r} holds as many articles as it may"

@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import config
@@ -103,7 +103,21 @@ def index() -> str | Response:
         days=days,
         day_choices=DAY_CHOICES,
         cap=address_cap(),
+        limits=article_limits(),
     )
+
+
+def article_limits() -> dict[str, int]:
+    """Return the bounds on new articles, by refusal code, as post_reaction applies them."""
+    conf = current_app.config
+    return {
+        "article_limit": int(conf[config.MAX_ARTICLES_PER_SITE]),
+        "new_article_budget": (
+            int(conf[config.NEW_ARTICLES_PER_ADDRESS_PER_DAY])
+            if conf[config.RATELIMIT_ENABLED]
+            else 0
+        ),
+    }
 
 
 @bp.post("/sign-in")
