@@ -15,7 +15,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from .sites import VISIBILITIES, Reaction, Site, SiteError, SiteRegistry, normalize_origin
+from .origins import normalize_origin
+from .reactions_set import Reaction
+from .sites import VISIBILITIES, Site, SiteError, SiteRegistry
 from .store import Store
 
 FIELDS = (
