@@ -216,6 +216,7 @@ def update_settings(sites: SiteRegistry, store: Store, site_id: str, patch: Any)
     before: set[str] = set()
 
     def changed(site: Site) -> Site:
+        before.clear()  # called again when another change landed first: the last read counts
         before.update(site.reaction_keys)
         return apply_settings(site, patch)
 

@@ -197,13 +197,18 @@ class SiteRegistry:
     def change(self, site_id: str, changed: Callable[[Site], Site]) -> Site:
         """Save what ``changed`` makes of the site's current record, and return it.
 
-        ``changed`` raises (a SiteError) to refuse, and then nothing is saved. Other
-        workers see the change once their cached copy is ``cache_seconds`` old.
+        ``changed`` raises (a SiteError) to refuse, and then nothing is saved. It is
+        called again if another change landed first (two at once both land), so it must
+        only compute. Other workers see the change once their cached copy is
+        ``cache_seconds`` old.
         """
-        updated = changed(self._require(site_id))
-        self.store.save_site(site_id, updated.as_record())
+        saved = self.store.change_site(
+            site_id, lambda record: changed(Site.from_record(record)).as_record()
+        )
         self._forget(site_id)
-        return updated
+        if saved is None:
+            raise SiteError(f"there is no site {site_id!r}")
+        return Site.from_record(saved)
 
     def set_origins(self, site_id: str, origins: list[str]) -> Site:
         """Replace the site's allowed origins (none: any origin may embed it)."""
