@@ -1,8 +1,10 @@
-"""Racing requests through real gunicorn workers cannot break a count."""
+"""Racing requests through real gunicorn workers cannot break a count; racing settings
+changes cannot lose one."""
 
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +14,8 @@ import pytest
 import requests
 
 from tests.helpers import LiveServer
+from widget.context import get_sites
+from widget.settings import apply_settings
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too
@@ -88,3 +92,63 @@ def test_one_reader_hammered_from_many_threads_counts_once(
     # Whatever order the requests ran in, the one reader counts at most once, for `mine`.
     assert article["counts"] == {k: int(k == mine) for k in KEYS}
     assert article["total"] == (1 if mine else 0)
+
+
+def test_two_settings_changes_at_the_same_moment_both_land(
+    app: Any, make_site: Callable[..., str]
+) -> None:
+    make_site("race")
+    # Both changes read the record before either saves it: the moment a plain
+    # read-change-save loses one of them.
+    both_read = threading.Barrier(2, timeout=10)
+    calls: Counter[str] = Counter()
+
+    def change(name: str, patch: dict[str, Any]) -> Any:
+        def changed(site: Any) -> Any:
+            calls[name] += 1
+            if calls[name] == 1:
+                both_read.wait()
+            return apply_settings(site, patch)
+
+        with app.app_context():
+            return get_sites().change("race", changed)
+
+    with ThreadPoolExecutor(2) as pool:
+        renamed = pool.submit(change, "name", {"name": "Renamed"})
+        hidden = pool.submit(change, "visibility", {"visibility": "publisher_only"})
+        renamed.result(), hidden.result()
+    with app.app_context():
+        get_sites().cache_seconds = 0
+        site = get_sites().get("race")
+    assert site is not None
+    assert (site.name, site.visibility) == ("Renamed", "publisher_only")
+    assert sorted(calls.values()) == [1, 2]  # the one that lost the race read again
+
+
+def test_settings_patches_racing_through_the_api_all_land(
+    app: Any, make_site: Callable[..., str]
+) -> None:
+    key = make_site("race")
+    headers = {"Authorization": f"Bearer {key}"}
+    fields = {
+        "name": lambda i: f"Name {i}",
+        "visibility_threshold": lambda i: i + 1,
+        "close_after_days": lambda i: i + 1,
+        "origins": lambda i: [f"https://site-{i}.example"],
+        "signed_articles": lambda i: i % 2 == 1,
+    }
+
+    def patch_all(field: str) -> list[int]:
+        client = app.test_client()
+        return [
+            client.patch(
+                "/v1/sites/race/settings", json={field: fields[field](i)}, headers=headers
+            ).status_code
+            for i in range(20)
+        ]
+
+    with ThreadPoolExecutor(len(fields)) as pool:
+        statuses = list(pool.map(patch_all, fields))
+    assert {s for run in statuses for s in run} == {200}
+    got = app.test_client().get("/v1/sites/race/settings", headers=headers).get_json()
+    assert {field: got[field] for field in fields} == {f: v(19) for f, v in fields.items()}

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import app_config
+from tests.widget_host import serious_violations
+from widget import create_app
 from widget.context import get_sites
 from widget.demo_data import generate
 from widget.localrun import ensure_demo_site
@@ -170,6 +173,8 @@ def test_the_overview_shows_what_the_ballot_stuffing_cap_refused(
     sign_in(client, make_site("demo"))
     html = client.get("/dashboard/").get_data(as_text=True)
     assert ">0 refused by the cap in 30 days<" in html
+    # Rate limits are off in the tests' app: the budget of new articles is off with them.
+    assert "The site may hold 1,000,000 articles; no address has a budget" in html
     for reader in range(4):  # one address, four fresh tokens, a cap of one
         with contextlib.suppress(CapReached):
             react(store, "a1", reader, "love", address="addr-1", cap=1)
@@ -177,6 +182,48 @@ def test_the_overview_shows_what_the_ballot_stuffing_cap_refused(
     assert ">3 refused by the cap in 30 days<" in html
     assert "The ballot-stuffing cap refused 3 new reactions in these 30 days" in html
     assert "Love It +1; 3 refused by the cap</title>" in html  # today's bar, on hover
+
+
+def limited_app(redis_server: Any) -> tuple[Any, str]:
+    """Return an app with rate limits on, 3 articles a site, 2 new a day an address; its key."""
+    app = create_app(app_config(redis_server, RATELIMIT_ENABLED=True, MAX_ARTICLES_PER_SITE=3,
+                                NEW_ARTICLES_PER_ADDRESS_PER_DAY=2))  # fmt: skip
+    with app.app_context():
+        _, key = get_sites().create("demo", "Demo", [])
+    return app, key
+
+
+def refuse_new_articles(client: Any) -> None:
+    """Have limited_app's site refuse one new article by each rule."""
+
+    def post(article: str, address: str) -> int:
+        body = {
+            "article": article,
+            "reader": f"reader-{address.replace('.', '-')}-{article}",
+            "reaction": "love",
+        }
+        env = {"REMOTE_ADDR": address}
+        return int(client.post("/v1/sites/demo/reactions", json=body, environ_base=env).status_code)
+
+    assert [post(a, "10.0.0.1") for a in ("a", "b", "c")] == [200, 200, 429]  # its budget
+    assert [post(a, "10.0.0.2") for a in ("c", "d")] == [200, 403]  # the site's ceiling
+
+
+def test_the_overview_shows_the_new_articles_refused(redis_server: Any, redis_client: Any) -> None:
+    app, key = limited_app(redis_server)
+    client = app.test_client()
+    sign_in(client, key)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert ">0 new articles refused in 30 days<" in html
+    assert "No new article was refused in these 30 days." in html
+    assert "The site may hold 3 articles; one address may start 2 new articles a day." in html
+    refuse_new_articles(client)
+    html = client.get("/dashboard/").get_data(as_text=True)
+    assert ">2 new articles refused in 30 days<" in html
+    assert (
+        "New articles refused in these 30 days: 1 because the site held as many articles as it "
+        "may, 1 because one address had started as many new articles that day as it may." in html
+    )
 
 
 def test_the_dashboard_export_matches_the_api(
@@ -426,6 +473,9 @@ def test_every_task_works_with_javascript_off(
         follow(page, "form[role=search] button")
         follow(page, "tbody tr[data-article] a.title")
         assert page.locator("svg.chart").count() == 1
+        page.fill("#edit-title", "Sony, renamed")
+        follow(page, "button:has-text('Save title and URL')")
+        expect(page.locator("h1")).to_have_text("Sony, renamed")
         follow(page, "text=Reset…")
         follow(page, "button:has-text('Reset the article')")
         assert "Reset" in page.text_content(".flash")
@@ -434,3 +484,37 @@ def test_every_task_works_with_javascript_off(
         assert page.locator("#key").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_the_article_page_edits_its_title_and_url_from_the_keyboard(
+    page: Any, demo_site: str, store: Any
+) -> None:
+    browser_sign_in(page, demo_site)
+    page.goto(f"{page.base}/dashboard/article?article=%2Ftricky")
+    assert page.input_value("#edit-url") == "JaVaScRiPt:alert(6)"  # shown, never a link
+    page.focus("#edit-title")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("Tricky, fixed")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "edit-url"
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("https://exa mple.com/")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submits the form, as a keyboard user would
+    expect(page.locator("#edit-url-error")).to_contain_text("The URL must be an http(s) URL")
+    expect(page.locator("#edit-url")).to_have_attribute("aria-invalid", "true")
+    assert page.input_value("#edit-title") == "Tricky, fixed"  # kept as typed
+    assert store.article_record("demo", "/tricky", KEYS).title == "Tricky"  # nothing saved
+    assert serious_violations(page) == []
+    page.fill("#edit-url", "https://example.com/tricky")
+    page.focus("#edit-url")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".flash")).to_contain_text("Saved the title and URL.")
+    expect(page.locator("h1")).to_have_text("Tricky, fixed")
+    link = page.locator("a:has-text('Open the article')")
+    expect(link).to_have_attribute("href", "https://example.com/tricky")
+    assert serious_violations(page) == []
+    # The refused form's 400 (its answer and Chromium's console line) was expected.
+    page.problems[:] = [p for p in page.problems if "400" not in p]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from widget.context import get_sites
-from widget.sites import SiteError, normalize_origin
+from widget.origins import normalize_origin
+from widget.sites import SiteError
 
 URL = "/v1/sites/demo/reactions"
 BODY = {"article": "a1", "reader": "reader-0123456789abcdef", "reaction": "love"}

@@ -13,6 +13,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import LiveServer, app_config, start_gunicorn
+from tests.test_dashboard import limited_app, refuse_new_articles
 from widget import create_app
 from widget.context import get_sites
 from widget.redis_server import RedisServer
@@ -177,3 +178,19 @@ def test_metrics_endpoint_has_bounded_labels(client: Any, make_site: Callable[..
     text = client.get("/metrics").get_data(as_text=True)
     assert "made-up" not in text
     assert 'endpoint="unmatched"' in text
+
+
+def test_new_articles_refused_are_counted_by_code(
+    redis_server: RedisServer, redis_client: Any
+) -> None:
+    app, _ = limited_app(redis_server)
+    client = app.test_client()
+
+    def refused(code: str) -> float:
+        samples = parse(client.get("/metrics").get_data(as_text=True))
+        return value(samples, "reactions_articles_refused_total", code=code)
+
+    before = {code: refused(code) for code in ("article_limit", "new_article_budget")}
+    refuse_new_articles(client)
+    assert refused("article_limit") - before["article_limit"] == 1
+    assert refused("new_article_budget") - before["new_article_budget"] == 1

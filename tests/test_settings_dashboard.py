@@ -1,4 +1,4 @@
-"""The dashboard's Settings page and its close/reopen button, in the test client."""
+"""The dashboard's Settings page and the article page's forms, in the test client."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import html
 import re
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from tests.test_dashboard import csrf_of, sign_in
 from widget.context import get_sites
@@ -130,3 +132,90 @@ def test_the_article_page_closes_and_reopens_voting(
     form["closed"] = "0"
     assert client.post("/dashboard/article/closed", data=form).status_code == 302
     assert client.post("/v1/sites/demo/reactions", json=body).status_code == 200
+
+
+def article_form(page: str) -> dict[str, str]:
+    """Return the article page's edit form's fields as a browser without script posts them."""
+    form = page[page.index('class="stack article-edit"') :]
+    form = form[: form.index("</form>")]
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', form)
+    }
+
+
+def test_the_article_page_edits_the_title_and_url_as_the_api_does(
+    app: Any, client: Any, store: Any, make_site: Callable[..., str]
+) -> None:
+    key = make_site("demo")
+    sign_in(client, key)
+    store.set_reaction("demo", "a1", READER, "love", ("love", "like", "want", "had", "hated"),
+                       title="Old", url="https://example.com/old")  # fmt: skip
+    page = client.get("/dashboard/article?article=a1").get_data(as_text=True)
+    fields = article_form(page)
+    assert fields["title"] == "Old" and fields["url"] == "https://example.com/old"
+    fields |= {"title": "  New & <better>  ", "url": "https://example.com/new?id=1"}
+    res = client.post("/dashboard/article/edit", data=fields)
+    assert res.status_code == 302 and res.location.endswith("/dashboard/article?article=a1")
+    api = client.get("/v1/sites/demo/article?article=a1",
+                     headers={"Authorization": f"Bearer {key}"}).get_json()  # fmt: skip
+    assert api["title"] == "New & <better>" and api["url"] == "https://example.com/new?id=1"
+    page = client.get("/dashboard/article?article=a1").get_data(as_text=True)
+    assert "Saved the title and URL." in page and "New &amp; &lt;better&gt;" in page
+    # The title index moved with it: a search finds the new title, not the old one.
+    assert "article=a1" in client.get("/dashboard/articles?q=better").get_data(as_text=True)
+    assert "article=a1" not in client.get("/dashboard/articles?q=Old").get_data(as_text=True)
+    # Emptying a field removes it, as null does in the API.
+    res = client.post("/dashboard/article/edit", data=article_form(page) | {"url": " "})
+    assert res.status_code == 302
+    record = store.article_record("demo", "a1", ("love",))
+    assert record.title == "New & <better>" and record.url is None
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "error"),
+    [
+        ("url", "javascript:alert(1)", "The URL must be an http(s) URL"),
+        ("url", "https://exa mple.com/", "The URL must be an http(s) URL"),
+        ("title", "t" * 301, "The title must be a string of at most 300 characters"),
+    ],
+)
+def test_a_refused_title_or_url_is_shown_by_its_field_as_typed_and_saves_nothing(
+    client: Any, store: Any, make_site: Callable[..., str], field: str, typed: str, error: str
+) -> None:
+    sign_in(client, make_site("demo"))
+    store.set_reaction("demo", "a1", READER, "love", ("love",), title="Old",
+                       url="https://example.com/old")  # fmt: skip
+    fields = article_form(client.get("/dashboard/article?article=a1").get_data(as_text=True))
+    other = "url" if field == "title" else "title"
+    fields |= {field: typed, other: "https://example.com/valid-too"}
+    res = client.post("/dashboard/article/edit", data=fields)
+    assert res.status_code == 400
+    page = res.get_data(as_text=True)
+    found = re.search(rf'<p class="field-error" id="edit-{field}-error">([^<]*)</p>', page)
+    assert found and found.group(1).startswith(error), page
+    assert f'aria-describedby="edit-help edit-{field}-error" aria-invalid="true"' in page
+    assert article_form(page)[field] == typed  # kept as typed
+    assert f"edit-{other}-error" not in page
+    record = store.article_record("demo", "a1", ("love",))
+    assert (record.title, record.url) == ("Old", "https://example.com/old")  # nothing saved
+
+
+def test_the_edit_form_needs_its_csrf_token_and_an_article_with_counts(
+    client: Any, store: Any, make_site: Callable[..., str]
+) -> None:
+    fields = {"article": "a1", "title": "Forged", "url": ""}
+    res = client.post("/dashboard/article/edit", data=fields | {"csrf": "x"})
+    assert res.status_code == 302 and res.location.endswith("/dashboard/")  # signed out
+    sign_in(client, make_site("demo"))
+    store.set_reaction("demo", "a1", READER, "love", ("love",), title="Old")
+    fields = article_form(client.get("/dashboard/article?article=a1").get_data(as_text=True))
+    res = client.post("/dashboard/article/edit", data=fields | {"csrf": "x", "title": "Forged"})
+    assert res.status_code == 302
+    assert store.article_record("demo", "a1", ("love",)).title == "Old"
+    res = client.post("/dashboard/article/edit", data=fields | {"article": "nobody"})
+    assert res.status_code == 404
+    assert store.article_record("demo", "nobody", ("love",)) is None
+    res = client.post("/dashboard/article/edit", data=fields)  # unchanged
+    assert res.status_code == 302
+    assert "Nothing changed." in client.get(res.location).get_data(as_text=True)

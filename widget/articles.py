@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from . import metrics
 from .config import (
     MAX_ARTICLES_PER_SITE,
     NEW_ARTICLES_PER_ADDRESS_PER_DAY,
@@ -148,6 +149,7 @@ def post_reaction(
             {"Retry-After": str(seconds_to_midnight())},
         ) from None
     except ArticleRefused as refused:
+        metrics.article_refused(refused.code)
         raise refusal_error(refused.code, site) from None
 
 

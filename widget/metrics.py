@@ -7,8 +7,8 @@ environment does not), prometheus_client keeps every worker's values in files th
 it (the Flask test client, one process) the values live in this process.
 
 Labels are bounded: the Flask endpoint name (never the raw path, which a client can make
-up), the method (known ones, else ``other``), the status code, and the reaction keys of
-the sites.
+up), the method (known ones, else ``other``), the status code, the reaction keys of the
+sites, and the two refusal codes of a new article.
 """
 
 from __future__ import annotations
@@ -46,6 +46,12 @@ RATE_LIMITED = Counter(
     "Requests refused by a rate limit (429), by Flask endpoint.",
     ["endpoint"],
 )
+ARTICLES_REFUSED = Counter(
+    "reactions_articles_refused",
+    "New articles refused, by code: article_limit (the site's ceiling) or new_article_budget "
+    "(one address's new articles a day).",
+    ["code"],
+)
 
 # Requests that matched no route (404, and 405 on a known path) share one label value.
 UNMATCHED = "unmatched"
@@ -64,6 +70,11 @@ def endpoint_label() -> str:
 def reaction_set(reaction: str) -> None:
     """Count one reaction set by a reader (``withdraw`` for a withdrawal)."""
     REACTIONS_SET.labels(reaction).inc()
+
+
+def article_refused(code: str) -> None:
+    """Count one new article refused (``article_limit`` or ``new_article_budget``)."""
+    ARTICLES_REFUSED.labels(code).inc()
 
 
 def storage_error() -> None:

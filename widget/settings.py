@@ -15,7 +15,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from .sites import VISIBILITIES, Reaction, Site, SiteError, SiteRegistry, normalize_origin
+from .origins import normalize_origin
+from .reactions_set import Reaction
+from .sites import VISIBILITIES, Site, SiteError, SiteRegistry
 from .store import Store
 
 FIELDS = (
@@ -214,6 +216,7 @@ def update_settings(sites: SiteRegistry, store: Store, site_id: str, patch: Any)
     before: set[str] = set()
 
     def changed(site: Site) -> Site:
+        before.clear()  # called again when another change landed first: the last read counts
         before.update(site.reaction_keys)
         return apply_settings(site, patch)
 

@@ -1,164 +1,62 @@
-"""Sites: ids, names, allowed origins, API key digests, reaction sets and settings.
+"""Sites: the Site record (name, origins, key digest, reaction set, settings) and the registry.
 
 A site is a publisher's website. Its record lives in Redis (through the store) as JSON;
 its settings are changed through ``widget/settings.py`` (the CLI, the publisher API and
 the dashboard all call it). Only a digest of each API key is stored; the key itself is
 shown once, when it is made. A record written before a setting existed loads with that
 setting's default.
+
+Its parts live beside it: ids and API keys in ``site_ids.py``, origins in ``origins.py``,
+the reaction set in ``reactions_set.py``. Their names are exported here too, so
+``from .sites import ...`` keeps working for whatever deals with sites as a whole.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+
+from .origins import normalize_origin
+from .reactions_set import DEFAULT_KEYS, DEFAULT_REACTIONS, Reaction
+from .site_ids import (
+    API_KEY_PREFIX,
+    SITE_ID,
+    SiteError,
+    check_site_id,
+    key_digest,
+    new_api_key,
+    site_of_key,
+)
 
 if TYPE_CHECKING:
     from .store import Store
 
 
-@dataclass(frozen=True)
-class Reaction:
-    """One button of the widget: a stable key, a label (and its translations), an emoji.
-
-    A retired reaction keeps its key and counts but is gone from the widget.
-    """
-
-    key: str
-    label: str
-    emoji: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-    retired: bool = False
-
-    def as_json(self) -> dict[str, str]:
-        """Return the reaction as the reader API shows it."""
-        return {"key": self.key, "label": self.label, "emoji": self.emoji}
-
-    def settings_json(self) -> dict[str, Any]:
-        """Return the reaction as the settings (and the site record) hold it."""
-        return {**self.as_json(), "labels": dict(self.labels), "retired": self.retired}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Reaction:
-        """Build a reaction from its settings JSON (old records lack labels and retired)."""
-        return cls(
-            key=data["key"],
-            label=data["label"],
-            emoji=data["emoji"],
-            labels=dict(data.get("labels") or {}),
-            retired=bool(data.get("retired", False)),
-        )
-
-
-DEFAULT_REACTIONS: tuple[Reaction, ...] = (
-    Reaction("love", "Love It", "😍"),
-    Reaction("like", "Like It", "👍"),
-    Reaction("want", "Want It", "🤩"),
-    Reaction("had", "Had It", "😤"),
-    Reaction("hated", "Hated It", "😡"),
-)
-
-DEFAULT_KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 VISIBILITIES = ("always", "after_reacting", "threshold", "publisher_only")
 # What "threshold" means for a site that never set one: counts show from 10 reactions.
 DEFAULT_VISIBILITY_THRESHOLD = 10
 
-SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-API_KEY_PREFIX = "rk_"
-
-
-class SiteError(ValueError):
-    """A site setting that cannot be accepted, with a message for a person."""
-
-
-def check_site_id(site_id: str) -> str:
-    """Return the id if it is a valid site id, else raise SiteError."""
-    if not SITE_ID.fullmatch(site_id):
-        raise SiteError(
-            f"{site_id!r} is not a site id: use 1-64 characters of a-z, 0-9 and '-', "
-            "starting with a letter or digit"
-        )
-    return site_id
-
-
-# The characters that IDNA 2003 (Python's "idna" codec) maps differently from the UTS 46
-# processing of today's browsers ("straße" is "strasse" to the codec, "xn--strae-oqa" to
-# a browser). Rather than store an origin no browser sends, such a name is refused.
-_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
-
-
-def _ascii_host(host: str, origin: str) -> str:
-    """Return an international domain name as browsers send it in ``Origin`` (punycode)."""
-    if _IDNA_DEVIATIONS.intersection(host):
-        raise SiteError(
-            f"{origin!r}: write this domain name in the xn-- form your browser shows for it"
-        )
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise SiteError(f"{origin!r} is not a valid international domain name") from None
-
-
-def normalize_origin(origin: str) -> str:
-    """Return ``scheme://host[:port]`` for an http(s) origin, else raise SiteError."""
-    parts = urlsplit(origin.strip())
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or parts.path not in {"", "/"}
-        or parts.query
-        or parts.fragment
-        or parts.username
-        or parts.password
-    ):
-        raise SiteError(
-            f"{origin!r} is not an origin: use scheme://host[:port], such as https://example.com"
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        raise SiteError(f"{origin!r} has a bad port") from None
-    host = parts.hostname
-    if ":" in host:  # an IPv6 literal keeps its brackets in an origin
-        host = f"[{host}]"
-    elif not host.isascii():
-        host = _ascii_host(host, origin)
-    default_port = {"http": 80, "https": 443}[parts.scheme]
-    suffix = f":{port}" if port is not None and port != default_port else ""
-    return f"{parts.scheme}://{host}{suffix}"
-
-
-def new_api_key(site_id: str) -> str:
-    """Return a fresh random API key (256 bits) that names its site: ``rk_<site>_<random>``.
-
-    The site id in the key is no secret (site ids are public); it lets a refused key be
-    told apart as another site's key (403) with one lookup of that site, instead of a
-    walk over every site's digest.
-    """
-    return f"{API_KEY_PREFIX}{site_id}_{secrets.token_urlsafe(32)}"
-
-
-def site_of_key(api_key: str) -> str | None:
-    """Return the site id an API key names, or None (a key made before keys named one)."""
-    if not api_key.startswith(API_KEY_PREFIX):
-        return None
-    # A site id has no "_", so the first one ends it (the random part may hold more).
-    site_id, sep, _ = api_key[len(API_KEY_PREFIX) :].partition("_")
-    return site_id if sep and SITE_ID.fullmatch(site_id) else None
-
-
-def key_digest(api_key: str) -> str:
-    """Return the stored digest of an API key.
-
-    Keys are 256 random bits, so a fast hash is as safe as a slow one here.
-    """
-    return hashlib.sha256(api_key.encode()).hexdigest()
+__all__ = [
+    "API_KEY_PREFIX",
+    "DEFAULT_KEYS",
+    "DEFAULT_REACTIONS",
+    "DEFAULT_VISIBILITY_THRESHOLD",
+    "SITE_ID",
+    "VISIBILITIES",
+    "Reaction",
+    "Site",
+    "SiteError",
+    "SiteRegistry",
+    "check_site_id",
+    "key_digest",
+    "new_api_key",
+    "normalize_origin",
+    "site_of_key",
+]
 
 
 @dataclass(frozen=True)
@@ -299,13 +197,18 @@ class SiteRegistry:
     def change(self, site_id: str, changed: Callable[[Site], Site]) -> Site:
         """Save what ``changed`` makes of the site's current record, and return it.
 
-        ``changed`` raises (a SiteError) to refuse, and then nothing is saved. Other
-        workers see the change once their cached copy is ``cache_seconds`` old.
+        ``changed`` raises (a SiteError) to refuse, and then nothing is saved. It is
+        called again if another change landed first (two at once both land), so it must
+        only compute. Other workers see the change once their cached copy is
+        ``cache_seconds`` old.
         """
-        updated = changed(self._require(site_id))
-        self.store.save_site(site_id, updated.as_record())
+        saved = self.store.change_site(
+            site_id, lambda record: changed(Site.from_record(record)).as_record()
+        )
         self._forget(site_id)
-        return updated
+        if saved is None:
+            raise SiteError(f"there is no site {site_id!r}")
+        return Site.from_record(saved)
 
     def set_origins(self, site_id: str, origins: list[str]) -> Site:
         """Replace the site's allowed origins (none: any origin may embed it)."""

@@ -51,4 +51,4 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-from . import settings_views, views  # noqa: E402,F401  (the routes attach themselves to bp)
+from . import article_views, settings_views, views  # noqa: E402,F401  (the routes attach themselves to bp)

@@ -14,7 +14,8 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ..auth import session_matches
 from ..context import get_sites, get_store
-from ..sites import Site, key_digest
+from ..site_ids import key_digest
+from ..sites import Site
 
 
 class DashboardSessionInterface(SecureCookieSessionInterface):

@@ -1,4 +1,4 @@
-"""The dashboard's Settings page, and closing or reopening one article.
+"""The dashboard's Settings page.
 
 The page is a plain form (no script): it turns what was posted into the same settings
 patch the publisher API takes and hands it to ``settings.update_settings``, so the page,
@@ -212,20 +212,3 @@ def save_settings() -> ResponseReturnValue:
         return _page(values, {field: str(exc).partition(": ")[2] or str(exc)}, 400)
     flash("Settings saved. Every widget shows them within a few seconds.", "info")
     return redirect(url_for("dashboard.settings_page"))
-
-
-@bp.post("/article/closed")
-@signed_in
-def close_article() -> ResponseReturnValue:
-    """Close (closed=1) or reopen (closed=0) voting on one article."""
-    site: Site = g.site
-    article = request.form.get("article", "")
-    closed = request.form.get("closed") == "1"
-    if not csrf_ok(request.form.get("csrf")):
-        flash("The form had expired, so nothing changed. Please try again.", "error")
-    elif article and get_store().set_closed(site.id, article, closed):
-        flash("Voting is closed." if closed else "Voting is open again.", "info")
-    else:
-        flash("There is no such article.", "error")
-        return redirect(url_for("dashboard.articles"))
-    return redirect(url_for("dashboard.article", article=article))

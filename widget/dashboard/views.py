@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import config
@@ -77,7 +77,7 @@ def _article_param() -> str | None:
         return None
 
 
-def _requested_record() -> ArticleRecord | tuple[str, int]:
+def requested_record() -> ArticleRecord | tuple[str, int]:
     """Return the signed-in site's article that the request names, else the 404 page."""
     site: Site = g.site
     article_id = _article_param()
@@ -103,7 +103,21 @@ def index() -> str | Response:
         days=days,
         day_choices=DAY_CHOICES,
         cap=address_cap(),
+        limits=article_limits(),
     )
+
+
+def article_limits() -> dict[str, int]:
+    """Return the bounds on new articles, by refusal code, as post_reaction applies them."""
+    conf = current_app.config
+    return {
+        "article_limit": int(conf[config.MAX_ARTICLES_PER_SITE]),
+        "new_article_budget": (
+            int(conf[config.NEW_ARTICLES_PER_ADDRESS_PER_DAY])
+            if conf[config.RATELIMIT_ENABLED]
+            else 0
+        ),
+    }
 
 
 @bp.post("/sign-in")
@@ -154,19 +168,34 @@ def articles() -> str:
 
 @bp.get("/article")
 @signed_in
-def article() -> tuple[str, int] | str:
+def article() -> tuple[str, int]:
     """Show one article: its counts and a chart of its history."""
-    record = _requested_record()
+    record = requested_record()
     if not isinstance(record, ArticleRecord):
         return record
+    return article_page(record)
+
+
+def article_page(
+    record: ArticleRecord,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """Return the article page, its edit form holding the values typed (else the record's)."""
     days = _days_param()
-    return render_template(
-        "dashboard/article.html",
-        record=record,
-        closed=article_closed(get_store(), g.site, record.article),
-        days=days,
-        day_choices=DAY_CHOICES,
-        history=history(get_store(), g.site, record.article, days),
+    return (
+        render_template(
+            "dashboard/article.html",
+            record=record,
+            values=values or {"title": record.title or "", "url": record.url or ""},
+            errors=errors or {},
+            closed=article_closed(get_store(), g.site, record.article),
+            days=days,
+            day_choices=DAY_CHOICES,
+            history=history(get_store(), g.site, record.article, days),
+        ),
+        status,
     )
 
 
@@ -183,7 +212,7 @@ def export(fmt: str) -> Response | tuple[str, int]:
 @signed_in
 def confirm_reset() -> tuple[str, int] | str:
     """Ask before resetting an article."""
-    record = _requested_record()
+    record = requested_record()
     if not isinstance(record, ArticleRecord):
         return record
     return render_template("dashboard/reset.html", record=record)

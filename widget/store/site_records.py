@@ -7,8 +7,12 @@ cache in front of these reads, are ``widget/sites.py``'s.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import random
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from redis.exceptions import TryAgainError, WatchError
 
 from . import keys
 from .indexes import SiteIndexes
@@ -40,6 +44,36 @@ class SiteRecords(SiteIndexes):
     def save_site(self, site: str, record: dict[str, Any]) -> None:
         """Replace a site's stored settings."""
         self.client.set(keys.site_record_key(site), json.dumps(record))
+
+    def change_site(
+        self, site: str, changed: Callable[[dict[str, Any]], dict[str, Any]], tries: int = 20
+    ) -> dict[str, Any] | None:
+        """Save what ``changed`` makes of a site's stored record; return it (None: no site).
+
+        The read and the write are one optimistic transaction (WATCH, then MULTI/EXEC):
+        if another change lands in between, this one reads the record again and reapplies
+        ``changed``, so two changes at the same moment both land, neither lost. ``changed``
+        may raise to refuse, and then nothing is saved.
+        """
+        key = keys.site_record_key(site)
+        for attempt in range(tries):
+            with self.client.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if not raw:
+                        return None
+                    record = changed(json.loads(raw))
+                    pipe.multi()
+                    pipe.set(key, json.dumps(record))
+                    pipe.execute()
+                    return record
+                except WatchError:
+                    pass
+            # A random pause, growing: writers that collided do not collide again in step.
+            time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+        # Only a storm of changes to one site gets here: a 503 asks the client to retry.
+        raise TryAgainError(f"site {site!r} kept changing; try again")
 
     def delete_site(self, site: str, reaction_keys: Sequence[str]) -> None:
         """Delete a site's record, then every key of its data: a new site of the id is empty.

@@ -1,0 +1,85 @@
+"""The dashboard's article page forms: change the title and URL, close or reopen voting.
+
+The edit form is the publisher API's ``PATCH .../article`` in a plain form (no script):
+the same checks (``validation.check_title``, ``check_url``) and the same store method
+(``update_article``), so the page and the API accept and refuse the same things. A refused
+change is shown again as typed, with the error next to its field, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ..context import get_store
+from ..errors import ApiError
+from ..sites import Site
+from ..store import ArticleRecord
+from ..validation import check_title, check_url
+from . import bp
+from .session import csrf_ok
+from .views import article_page, requested_record, signed_in
+
+EDITABLE = {"title": "The title", "url": "The URL"}
+
+
+def _message(name: str, error: ApiError) -> str:
+    """Return the check's message as a sentence: "url must be..." is "The URL must be..."."""
+    text = str(error.description)
+    if text.startswith(f"{name} "):
+        text = EDITABLE[name] + text[len(name) :]
+    return text + "."
+
+
+@bp.post("/article/edit")
+@signed_in
+def edit_article() -> ResponseReturnValue:
+    """Save the article's title and URL, or show the page again with the error by its field."""
+    site: Site = g.site
+    article = request.form.get("article", "")
+    if not csrf_ok(request.form.get("csrf")):
+        flash("The form had expired, so nothing was saved. Please try again.", "error")
+        return redirect(url_for("dashboard.article", article=article))
+    record = requested_record()
+    if not isinstance(record, ArticleRecord):
+        return record
+    values = {name: request.form.get(name, "") for name in EDITABLE}
+    changes: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
+    for name, check in (("title", check_title), ("url", check_url)):
+        # An emptied field removes the title or URL, as null does in the API.
+        typed = values[name].strip() or None
+        try:
+            value = check(typed)
+        except ApiError as exc:
+            errors[name] = _message(name, exc)
+            continue
+        if value != getattr(record, name):
+            changes[name] = value
+    if errors:
+        return article_page(record, values, errors, 400)
+    if not changes:
+        flash("Nothing changed.", "info")
+    elif get_store().update_article(site.id, record.article, changes):
+        flash("Saved the title and URL.", "info")
+    else:  # reset since the page was drawn
+        flash("There is no such article.", "error")
+        return redirect(url_for("dashboard.articles"))
+    return redirect(url_for("dashboard.article", article=record.article))
+
+
+@bp.post("/article/closed")
+@signed_in
+def close_article() -> ResponseReturnValue:
+    """Close (closed=1) or reopen (closed=0) voting on one article."""
+    site: Site = g.site
+    article = request.form.get("article", "")
+    closed = request.form.get("closed") == "1"
+    if not csrf_ok(request.form.get("csrf")):
+        flash("The form had expired, so nothing changed. Please try again.", "error")
+    elif article and get_store().set_closed(site.id, article, closed):
+        flash("Voting is closed." if closed else "Voting is open again.", "info")
+    else:
+        flash("There is no such article.", "error")
+        return redirect(url_for("dashboard.articles"))
+    return redirect(url_for("dashboard.article", article=article))
