@@ -48,6 +48,10 @@ access_log_format = "%(m)s %(U)s %(s)s %(B)s %(L)ss id=%({x-request-id}o)s"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 proc_name = "reactions"
+# No control socket (gunicorn 25.1+): it sits at one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl) that every gunicorn of that user takes over and removes on exit,
+# and its thread is stopped and restarted around each worker fork. Older gunicorns ignore it.
+control_socket_disable = True
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]

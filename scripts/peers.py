@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.metadata
 import json
 import os
 import random
@@ -170,13 +171,20 @@ def http_get(url: str, timeout: float = 2) -> Iterator[int]:
 
 
 def install_isso() -> Path:
-    """Install Isso and gunicorn in var/peers/isso-venv once; return its bin folder."""
+    """Install Isso and gunicorn in var/peers/isso-venv once; return its bin folder.
+
+    Isso's gunicorn is the version ours runs with (this python's), so the two servers differ
+    in the application only.
+    """
+    gunicorn = importlib.metadata.version("gunicorn")
     venv = PEERS / "isso-venv"
-    marker = venv / f".installed-{ISSO_VERSION}"
+    marker = venv / f".installed-{ISSO_VERSION}-gunicorn-{gunicorn}"
     if not marker.exists():
+        print(f"installing Isso {ISSO_VERSION} in {venv} (PyPI, once) ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-        subprocess.run([*pip, f"isso=={ISSO_VERSION}", "gunicorn"], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+               "--disable-pip-version-check"]  # fmt: skip
+        subprocess.run([*pip, f"isso=={ISSO_VERSION}", f"gunicorn=={gunicorn}"], check=True)
         marker.touch()
     return venv / "bin"
 
@@ -213,9 +221,12 @@ def isso(tmp: Path, workers: int = WORKERS, comments: int = ITEMS) -> Iterator[P
     )
     subprocess.run([str(bin_dir / "python"), "-c", ISSO_SEED, str(cfg), str(comments)],
                    check=True, capture_output=True)  # fmt: skip
-    # No control socket: gunicorn 27 puts one at ~/.gunicorn/gunicorn.ctl, shared by every run.
-    argv = [str(bin_dir / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-            "--no-control-socket", "--preload", "isso.run"]  # fmt: skip
+    # No control socket (gunicorn 25.1+ puts one at a path shared by every gunicorn of the
+    # user), in a config file, which older gunicorns read without knowing the name.
+    conf = tmp / "gunicorn-isso.conf.py"
+    conf.write_text("control_socket_disable = True\n")
+    argv = [str(bin_dir / "gunicorn"), "-c", str(conf), "-w", str(workers),
+            "-b", f"127.0.0.1:{port}", "--preload", "isso.run"]  # fmt: skip
     env = {**os.environ, "ISSO_SETTINGS": str(cfg)}
     url = f"http://127.0.0.1:{port}"
     ready = f"{url}/config"
@@ -252,21 +263,81 @@ end
 # --- Waline ---------------------------------------------------------------------------------
 
 
+def node_prefix() -> Path:
+    """Check what building Waline's sqlite3 addon needs; return node's prefix (headers' root).
+
+    node-gyp compiles against the headers of the node that runs it, found through
+    ``npm_config_nodedir``: PREFIX/include/node (node.h, common.gypi, config.gypi) beside
+    PREFIX/bin/node. Debian's nodejs has them in libnode-dev; NodeSource's nodejs package and
+    the tarballs of nodejs.org ship them with node. Raises SystemExit saying what to install.
+    """
+    found = shutil.which("node")
+    if not found or not shutil.which("npm"):
+        raise SystemExit(
+            "Waline needs node >= 20 and npm: apt-get install nodejs npm (Debian 13; Debian 12's "
+            "nodejs is 18), or run scripts/bench --no-peers"
+        )
+    node = Path(found).resolve()
+    version = subprocess.run([str(node), "--version"], capture_output=True, text=True).stdout
+    if int(version.strip().lstrip("v").split(".")[0] or 0) < 20:
+        raise SystemExit(
+            f"Waline {WALINE_VERSION} needs node >= 20, and {node} is {version.strip()}: "
+            "install a newer nodejs (Debian 13's, or NodeSource's), or run scripts/bench "
+            "--no-peers"
+        )
+    prefix = node.parent.parent
+    headers = prefix / "include" / "node"
+    if not all((headers / name).exists() for name in ("node.h", "common.gypi", "config.gypi")):
+        debian = (
+            shutil.which("dpkg")
+            and subprocess.run(["dpkg", "-S", str(node)], capture_output=True).returncode == 0
+        )
+        hint = (
+            "apt-get install libnode-dev (Debian's nodejs keeps its headers there)"
+            if debian
+            else "install the headers of this node (nodejs.org's tarball has include/node)"
+        )
+        raise SystemExit(
+            f"building Waline's sqlite3 addon needs node's headers in {headers} (node.h, "
+            f"common.gypi, config.gypi), missing: {hint}; or run scripts/bench --no-peers"
+        )
+    missing = [tool for tool in ("make", "g++", "python3") if not shutil.which(tool)]
+    if missing:
+        raise SystemExit(
+            f"building Waline's sqlite3 addon needs {', '.join(missing)}: apt-get install "
+            "build-essential python3; or run scripts/bench --no-peers"
+        )
+    return prefix
+
+
 def install_waline() -> Path:
     """Install @waline/vercel in var/peers/waline once, sqlite3 built here; return the package."""
     prefix = PEERS / "waline"
     package = prefix / "node_modules" / "@waline" / "vercel"
     marker = prefix / f".installed-{WALINE_VERSION}"
     if not marker.exists():
+        nodedir = node_prefix()
+        print(f"installing Waline {WALINE_VERSION} in {prefix} (npm, once; sqlite3 is "
+              "compiled: a few minutes) ...", file=sys.stderr)  # fmt: skip
         prefix.mkdir(parents=True, exist_ok=True)
         (prefix / "package.json").write_text('{"private": true}\n')
-        # node-gyp takes the headers of the node that runs it (include/node beside its bin),
-        # not a download; sqlite3 is compiled, never fetched prebuilt.
-        node = Path(shutil.which("node") or "/usr/bin/node").resolve()
+        # sqlite3's install script (prebuild-install, then node-gyp) reads these from the
+        # environment: compile, never fetch a prebuilt binary, and take the headers of the
+        # node that runs it rather than download them. npm warns that it does not know the
+        # first one itself; the script does.
         env = {**os.environ, "npm_config_build_from_source": "true",
-               "npm_config_nodedir": str(node.parent.parent)}  # fmt: skip
+               "npm_config_nodedir": str(nodedir)}  # fmt: skip
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
                         f"@waline/vercel@{WALINE_VERSION}"], check=True, env=env)  # fmt: skip
+        # npm may skip install scripts (its allowScripts): then the addon is missing.
+        built = subprocess.run(["node", "-e", "require('sqlite3')"], cwd=prefix,
+                               capture_output=True, text=True)  # fmt: skip
+        if built.returncode != 0:
+            raise SystemExit(
+                f"Waline's sqlite3 addon was not built ({built.stderr.strip()[-500:]}): "
+                f"npm rebuild sqlite3 --prefix {prefix} with npm_config_build_from_source=true "
+                f"and npm_config_nodedir={nodedir}, or run scripts/bench --no-peers"
+            )
         marker.touch()
     return package
 
@@ -391,31 +462,36 @@ def ours(
         if workers is not None:
             env["WEB_CONCURRENCY"] = str(workers)
         argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", worker_class,
-                "--no-control-socket", "widget:create_app()"]  # fmt: skip
+                "widget:create_app()"]  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         with server("ours", argv, env, ROOT, f"{url}/readyz", tmp / "gunicorn.log"):
             # Every worker connects to Redis on its first requests: not in the figures.
             for n in range(200):
                 with http_get(f"{url}/v1/sites/{SITE}/reactions?article=a-{n + 1}"):
                     pass
-            base = f"/v1/sites/{SITE}/reactions"
-
-            def healthz(rng: random.Random) -> Request:
-                return "GET", "/healthz", {"X-Forwarded-For": address(rng)}, None
-
-            def get1(rng: random.Random) -> Request:
-                path = f"{base}?article=a-{rng.randint(1, articles)}"
-                return "GET", path, {"X-Forwarded-For": address(rng)}, None
-
-            def post(rng: random.Random) -> Request:
-                body = {"article": f"a-{rng.randint(1, articles)}", "reader": token(rng),
-                        "reaction": rng.choice(REACTIONS)}  # fmt: skip
-                headers = {"X-Forwarded-For": address(rng), "Content-Type": "application/json"}
-                return "POST", base, headers, json.dumps(body).encode()
-
             lua = {mode: lua_ours(mode, articles) for mode in ("healthz", "get1", "post")}
-            makers: dict[str, RequestMaker] = {"healthz": healthz, "get1": get1, "post": post}
+            makers = our_requests(articles)
             yield Peer("ours", url, lua, makers, f"{url}/readyz")
+
+
+def our_requests(articles: int = ITEMS) -> dict[str, RequestMaker]:
+    """Our /healthz, one-article counts GET and reaction POST, for fixed_rate (as lua_ours)."""
+    base = f"/v1/sites/{SITE}/reactions"
+
+    def healthz(rng: random.Random) -> Request:
+        return "GET", "/healthz", {"X-Forwarded-For": address(rng)}, None
+
+    def get1(rng: random.Random) -> Request:
+        path = f"{base}?article=a-{rng.randint(1, articles)}"
+        return "GET", path, {"X-Forwarded-For": address(rng)}, None
+
+    def post(rng: random.Random) -> Request:
+        body = {"article": f"a-{rng.randint(1, articles)}", "reader": token(rng),
+                "reaction": rng.choice(REACTIONS)}  # fmt: skip
+        headers = {"X-Forwarded-For": address(rng), "Content-Type": "application/json"}
+        return "POST", base, headers, json.dumps(body).encode()
+
+    return {"healthz": healthz, "get1": get1, "post": post}
 
 
 def lua_ours(mode: str, articles: int) -> str:
