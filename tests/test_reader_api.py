@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import pytest
 import redis
+
+from widget.query import parse_query
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too
@@ -146,6 +148,23 @@ def test_ids_come_back_as_the_widget_encoded_them(client: Any, site: str) -> Non
     articles = client.get(f"{URL}?{query}").get_json()["articles"]
     assert list(articles) == [*ids, "a b c"]
     assert [articles[a]["total"] for a in ids] == [1, 1, 1, 1]
+
+
+ODD_QUERIES = ["", "&", "a", "a=", "=b", "a=1&&b=2", "a=%", "a=%zz%2", "a=%e2%82", "a=%FF+%41",
+               "a=é%C3%A9", "a==b", "a;b=c", "%61=%62", "a=b=c&a"]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES)
+def test_the_query_is_read_as_werkzeug_reads_it_but_strictly(query: str) -> None:
+    # widget/query.py replaces request.args for speed: it must read every query alike,
+    # except that bytes that are not UTF-8 are refused (a 400) rather than kept as "%FF".
+    try:
+        expected = parse_qsl(query, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        with pytest.raises(UnicodeDecodeError):
+            parse_query(query.encode())
+    else:
+        assert parse_query(query.encode()) == expected
 
 
 # -- CORS --------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.test_dashboard import browser_sign_in, follow
-from tests.test_dashboard import page as page  # the dashboard's watched page fixture
+from tests.test_dashboard_browser import browser_sign_in, follow
+from tests.test_dashboard_browser import page as page  # the dashboard's watched page fixture
 from tests.test_widget_browser import HostPages, widget
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

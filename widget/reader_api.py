@@ -31,7 +31,6 @@ import hashlib
 import json
 import time
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -45,6 +44,7 @@ from .errors import ApiError
 from .folded import Folded, fold, windows
 from .limits import address_article_key_of, address_key
 from .privacy import client_hash
+from .query import parse_query
 from .sites import Site
 from .validation import (
     bad_request,
@@ -147,19 +147,21 @@ _http_date = PerSecond(http_date)
 
 def _counts_query() -> tuple[list[str], list[str], list[str]]:
     """Return the article, reader and lang values of a counts query; refuse any other."""
-    query = request.query_string
-    # werkzeug keeps bytes that are not UTF-8 percent-encoded ("%FF"), which would name
-    # another article: refuse them, raw or percent-encoded. Plain ASCII needs no check.
-    if b"%" in query or not query.isascii():
-        try:
-            unquote_to_bytes(query.replace(b"+", b" ")).decode()
-        except UnicodeDecodeError:
-            raise not_utf8_query() from None
-    args = request.args
-    unknown = sorted(name for name in args if name not in COUNTS_PARAMETERS)
+    values: dict[str, list[str]] = {name: [] for name in COUNTS_PARAMETERS}
+    try:
+        pairs = parse_query(request.query_string)
+    except UnicodeDecodeError:
+        raise not_utf8_query() from None
+    unknown = set()
+    for name, value in pairs:
+        found = values.get(name)
+        if found is None:
+            unknown.add(name)
+        else:
+            found.append(value)
     if unknown:
-        raise bad_request(f"unknown query parameter {unknown[0]!r}")
-    return args.getlist("article"), args.getlist("reader"), args.getlist("lang")
+        raise bad_request(f"unknown query parameter {sorted(unknown)[0][:64]!r}")
+    return values["article"], values["reader"], values["lang"]
 
 
 @bp.get("")
