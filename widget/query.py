@@ -4,10 +4,11 @@
 errors="strict")``, the parse behind werkzeug's ``request.args`` but refusing bytes that are
 not UTF-8 (werkzeug keeps them percent-encoded, "%FF", which would name another article).
 It earns its place by measurement (the rule: a hand-written copy of a library routine stays
-only where ``scripts/bench`` shows it earns at least 5% on its endpoint): the 100-article
-counts GET served 1,321 requests a second with ``request.args`` and 1,734 before it with this
-parser (``scripts/bench``, same machine, 2026-11-29: +31%); in one process the parse of a
-100-article query takes 212 µs here against 897 µs for ``request.args``.
+only where it earns at least 5% on its endpoint): a 100-article counts GET costs 986 µs of
+CPU with it and 1,080 µs with ``request.args`` (9% less; the Flask test client in one
+process, best of 5 x 300, 2026-11-29). ``scripts/bench``'s figures for that endpoint moved by
+more than that from run to run on the shared 2-core machine, so the in-process figure is
+the one that decides.
 """
 
 from __future__ import annotations

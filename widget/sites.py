@@ -18,6 +18,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .origins import normalize_origin
@@ -80,17 +81,17 @@ class Site:
     signing_nonce: str = ""
     loaded_at: float = field(default=0.0, compare=False)
 
-    @property
+    @cached_property
     def reaction_keys(self) -> tuple[str, ...]:
         """Return the keys of every reaction, retired ones too, in order: what is stored."""
         return tuple(r.key for r in self.reactions)
 
-    @property
+    @cached_property
     def active(self) -> tuple[Reaction, ...]:
         """Return the reactions that are not retired, in order: what readers see."""
         return tuple(r for r in self.reactions if not r.retired)
 
-    @property
+    @cached_property
     def active_keys(self) -> tuple[str, ...]:
         """Return the keys of the active reactions, in order."""
         return tuple(r.key for r in self.reactions if not r.retired)

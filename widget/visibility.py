@@ -60,7 +60,9 @@ def is_hidden(site: Site, tally: Tally, total: int, with_reader: bool) -> bool:
 
 def article_entry(site: Site, tally: Tally, with_mine: bool, cutoff: str) -> dict[str, Any]:
     """Return an article's entry in a reader answer: active counts unless hidden, closed."""
-    counts = {key: tally.counts.get(key, 0) for key in site.active_keys}
+    counts = tally.counts
+    if len(counts) != len(site.active_keys):  # retired reactions' counts are not shown
+        counts = {key: counts.get(key, 0) for key in site.active_keys}
     total = sum(counts.values())
     entry: dict[str, Any]
     if is_hidden(site, tally, total, with_mine):
