@@ -19,7 +19,9 @@ if _OWN_METRICS_DIR:
 # Where to listen. Behind a reverse proxy or in a container, 0.0.0.0:8000.
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 
-# Threads wait on Redis, not on the CPU: a few workers with a few threads each.
+# Threads wait on Redis, not on the CPU: a few workers with a few threads each. Chosen by
+# measurement (scripts/bench_workers; docs/benchmark.md, "The worker model"): gthread x 4
+# served the most counts GETs and POSTs on 2 cores, and held out best under slow clients.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
