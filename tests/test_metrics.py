@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -194,3 +195,30 @@ def test_new_articles_refused_are_counted_by_code(
     refuse_new_articles(client)
     assert refused("article_limit") - before["article_limit"] == 1
     assert refused("new_article_budget") - before["new_article_budget"] == 1
+
+
+def test_a_worker_file_read_while_it_is_made_does_not_fail_the_scrape(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker that has just started creates its metrics file empty and sizes it a moment
+    # later; a scrape in between must wait for it, not answer 500.
+    from prometheus_client.mmap_dict import MmapedDict
+
+    from widget import metrics
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    made = tmp_path / "counter_4242.db"
+    made.touch()  # as the new worker's file is for an instant
+
+    def finish() -> None:
+        MmapedDict(str(made)).close()  # what the worker does next: size and initialize it
+
+    timer = threading.Timer(0.015, finish)
+    timer.start()
+    try:
+        with app.test_request_context("/metrics"):
+            response = metrics.render()
+    finally:
+        timer.join()
+    assert response.status_code == 200
+    parse(response.get_data(as_text=True))  # whole, parseable text

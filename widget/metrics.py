@@ -14,6 +14,7 @@ sites, and the two refusal codes of a new article.
 from __future__ import annotations
 
 import os
+import struct
 import time
 
 from flask import Flask, Response, g, request, request_started
@@ -82,6 +83,9 @@ def storage_error() -> None:
     STORAGE_ERRORS.inc()
 
 
+FILE_RACE_TRIES = 5
+
+
 def multiprocess_dir() -> str | None:
     """Return the folder of the workers' metric files, or None in single-process mode."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
@@ -95,7 +99,18 @@ def render() -> Response:
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     # The format the scraper asks for: Prometheus text (0.0.4) by default, or OpenMetrics.
     encode, content_type = choose_encoder(request.headers.get("Accept", ""))
-    response = Response(encode(registry), content_type=content_type)
+    for attempt in range(FILE_RACE_TRIES):
+        try:
+            body = encode(registry)
+            break
+        except struct.error:
+            # A worker that has just started creates its metrics file empty and sizes it a
+            # moment later; prometheus_client reading it in between fails to unpack it.
+            # The file is whole within microseconds: read the folder again.
+            if attempt == FILE_RACE_TRIES - 1:
+                raise
+            time.sleep(0.01)
+    response = Response(body, content_type=content_type)
     response.headers["Cache-Control"] = "no-store"
     return response
 
