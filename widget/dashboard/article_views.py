@@ -77,7 +77,9 @@ def close_article() -> ResponseReturnValue:
     closed = request.form.get("closed") == "1"
     if not csrf_ok(request.form.get("csrf")):
         flash("The form had expired, so nothing changed. Please try again.", "error")
-    elif article and get_store().set_closed(site.id, article, closed):
+    elif article and get_store().update_article(
+        site.id, article, {"closed": "1" if closed else "0"}
+    ):
         flash("Voting is closed." if closed else "Voting is open again.", "info")
     else:
         flash("There is no such article.", "error")

@@ -79,21 +79,6 @@ class ArticleRecord:
 class Reactions(SiteIndexes, Windows):
     """Readers' reactions to articles, and what is read back of them."""
 
-    def set_closed(self, site: str, article: str, closed: bool) -> bool:
-        """Close or reopen voting on an article; return False if it has no record (no counts).
-
-        The article hash's ``closed`` field ("1" closed, "0" reopened even past the site's
-        age limit, absent: the site's rule) is read by ``set_reaction.lua`` and
-        ``get_tallies`` in the same trips as the counts.
-        """
-        article_key = keys.article_key(site, keys.article_hash(article))
-        # (A reset between these two calls would leave a hash with only this flag: harmless,
-        # it has no id, so no list shows it, and a new first reaction finds it as set here.)
-        if not self.client.hexists(article_key, "id"):
-            return False
-        self.client.hset(article_key, "closed", "1" if closed else "0")
-        return True
-
     def get_tallies(
         self,
         site: str,
