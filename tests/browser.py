@@ -85,9 +85,11 @@ class HostPages:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def add(self, path: str, body: str, script_from: str, connect_to: str) -> str:
+    def add(
+        self, path: str, body: str, script_from: str, connect_to: str, more_csp: str = ""
+    ) -> str:
         """Serve a page at path under a CSP that trusts only the given origins; return its URL."""
-        csp = f"default-src 'none'; script-src {script_from}; connect-src {connect_to}"
+        csp = f"default-src 'none'; script-src {script_from}; connect-src {connect_to}{more_csp}"
         self.pages[path] = (body, csp)
         return self.origin + path
 

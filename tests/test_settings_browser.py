@@ -7,7 +7,7 @@ The live server runs with SITE_CACHE_SECONDS=0, so a change shows on the next re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +15,15 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.browser import HostPages, widget
+from tests.browser import host as host  # the host pages fixture, by name
 from tests.test_dashboard_browser import browser_sign_in, follow
 from tests.test_dashboard_browser import page as page  # the dashboard's watched page fixture
-from tests.test_widget_browser import HostPages, widget
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 READERS = [f"reader-{i:012d}" for i in range(10)]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def host() -> Iterator[HostPages]:
-    pages = HostPages()
-    yield pages
-    pages.close()
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 from test_widget_i18n import host, new_page
-from widget_host import HostPages
+from widget_host import embed_page
 
+from tests.browser import HostPages
 from widget.redis_server import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -81,7 +82,9 @@ def test_a_reader_sees_their_reaction_after_a_reload_while_others_hit_the_cache(
     for reader in range(5):  # others made it popular
         body = {"article": "hot", "reader": f"other-reader-{reader:0>8}", "reaction": "love"}
         requests.post(f"{proxy}/v1/sites/demo/reactions", json=body, timeout=5).raise_for_status()
-    url = host.add("/hot", proxy, '<div data-reactions data-site="demo" data-article="hot"></div>')
+    url = embed_page(
+        host, "/hot", proxy, '<div data-reactions data-site="demo" data-article="hot"></div>'
+    )
     caching: dict[str, list[str]] = {"a": [], "b": []}
 
     def open_as(name: str) -> Page:

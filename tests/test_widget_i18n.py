@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import Page, expect
-from widget_host import HostPages, height, serious_violations
+from widget_host import embed_page, height, serious_violations
 
+from tests.browser import HostPages
+from tests.browser import host as host  # fixtures, by name
+from tests.browser import site as site
 from widget.context import get_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,21 +28,6 @@ def strings(lang: str) -> dict[str, str]:
     """Return the widget's strings in a language, as the language file has them."""
     loaded: dict[str, str] = json.loads((ROOT / f"static/i18n/{lang}.json").read_text())
     return loaded
-
-
-@pytest.fixture(scope="module")
-def host() -> Iterator[HostPages]:
-    """Serve host pages from a loopback origin of their own."""
-    pages = HostPages()
-    yield pages
-    pages.close()
-
-
-@pytest.fixture
-def site(make_site: Callable[..., str], host: HostPages) -> str:
-    """Create the site 'demo', embeddable on the host pages' origin."""
-    make_site("demo", (host.origin,))
-    return "demo"
 
 
 @pytest.fixture
@@ -91,7 +79,7 @@ def test_the_widget_speaks_the_readers_language_and_keeps_its_height(
     t = strings(lang)
     tag = "pt-BR" if attrs else page_lang  # what the widget formats numbers for
     body = f'<div data-reactions data-site="demo" data-article="news-{lang}"{attrs}></div>'
-    url = host.add(f"/{lang}", live_server.url, body, page_lang)
+    url = embed_page(host, f"/{lang}", live_server.url, body, page_lang)
     page = new_page()
     held: list[Any] = []
     page.route(COUNTS_GET, lambda route: held.append(route))  # answered late, below
@@ -136,7 +124,7 @@ def test_a_publishers_own_label_wins_over_the_built_in_translation(
         store.save_site("demo", record)
     body = '<div data-reactions data-site="demo" data-article="own-label"></div>'
     page = new_page()
-    page.goto(host.add("/own-label", live_server.url, body, "ja"))
+    page.goto(embed_page(host, "/own-label", live_server.url, body, "ja"))
     widget = page.locator("[data-reactions]")
     expect(widget.locator("button[data-reaction=love]")).to_contain_text("Brilliant")
     expect(widget.locator("button[data-reaction=like]")).to_contain_text(strings("ja")["like"])
@@ -174,7 +162,7 @@ def test_counts_are_compact_from_ten_thousand_with_the_exact_number_in_the_name(
         page = new_page()
         fulfil(page, articles, host.origin)
         body = '<div data-reactions data-site="demo" data-article="big"></div>'
-        page.goto(host.add(f"/big-{lang}", live_server.url, body, lang))
+        page.goto(embed_page(host, f"/big-{lang}", live_server.url, body, lang))
         love = page.locator("button[data-reaction=love]")
         expect(love.locator("[data-count]")).to_have_text(compact)
         label = love.get_attribute("aria-label") or ""
@@ -195,7 +183,7 @@ def test_hidden_counts_and_closed_voting(
         '<div data-reactions data-site="demo" data-article="hidden" id="h"></div>'
         '<div data-reactions data-site="demo" data-article="closed" id="c"></div>'
     )
-    page.goto(host.add("/hidden-closed", live_server.url, body))
+    page.goto(embed_page(host, "/hidden-closed", live_server.url, body))
     like = page.locator("#h button[data-reaction=like]")
     expect(like).to_have_attribute("aria-pressed", "true")  # the reader's own choice shows
     expect(like).to_be_enabled()

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 from test_widget_i18n import host, new_page, react, site
-from widget_host import HostPages, serious_violations
+from widget_host import embed_page, serious_violations
+
+from tests.browser import HostPages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["host", "new_page", "site"]  # fixtures, shared
@@ -32,7 +34,7 @@ def test_thirty_badges_and_two_widgets_make_one_counts_get(
     page = new_page()
     gets: list[str] = []
     page.on("request", lambda r: gets.append(r.url) if "/v1/sites/" in r.url else None)
-    page.goto(host.add("/list", live_server.url, f"<ul>{badges}</ul>{widgets}"))
+    page.goto(embed_page(host, "/list", live_server.url, f"<ul>{badges}</ul>{widgets}"))
 
     badge = page.locator("[data-article=story-3] [role=img]")
     expect(badge).to_have_text("👍 3")  # the leading reaction and the total
