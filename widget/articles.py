@@ -28,11 +28,10 @@ from . import metrics
 from .config import (
     MAX_ARTICLES_PER_SITE,
     NEW_ARTICLES_PER_ADDRESS_PER_DAY,
-    RATELIMIT_ENABLED,
     SECRET_KEY,
 )
 from .errors import ApiError
-from .limits import address_cap
+from .limits import address_budget, address_cap
 from .sites import Site, SiteError, normalize_origin
 from .store import Admission, ArticleClosed, ArticleRefused, CapReached, Store, Tally, Window
 from .validation import bad_request
@@ -116,11 +115,10 @@ def post_reaction(
     The signature is checked here, before the call, for every POST of a signed site (an
     HMAC: microseconds); the store refuses on its result only if the article is new.
     """
-    limited = bool(config[RATELIMIT_ENABLED])
     cap = address_cap()
     admission = Admission(
         most=config[MAX_ARTICLES_PER_SITE],
-        budget=config[NEW_ARTICLES_PER_ADDRESS_PER_DAY] if limited else 0,
+        budget=address_budget(NEW_ARTICLES_PER_ADDRESS_PER_DAY),
         address=address,
         refusal=signature_refusal(config[SECRET_KEY], site, article, signature),
     )

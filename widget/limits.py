@@ -16,7 +16,7 @@ value read from the config at request time (each an environment variable, ``conf
 
 The ballot-stuffing cap (``READERS_PER_ADDRESS_PER_ARTICLE``) is not a limit of this
 module: it has to be checked in the same atomic step as the write (``store.set_reaction``).
-It applies only when rate limits are on (``address_cap``).
+It applies only when rate limits are on (``address_budget``), as does the new-article budget.
 
 Design choices, said once here:
 
@@ -81,14 +81,19 @@ def configured(name: str) -> Callable[[], str]:
     return lambda: str(current_app.config[name])
 
 
+def address_budget(name: str) -> int:
+    """Return a per-address budget setting of the app: 0 (no budget) when rate limits are off.
+
+    The ballot-stuffing cap (READERS_PER_ADDRESS_PER_ARTICLE) and the new-article budget
+    (NEW_ARTICLES_PER_ADDRESS_PER_DAY) bound an address, so they go with the limits.
+    """
+    settings = current_app.config
+    return int(settings[name]) if settings[config.RATELIMIT_ENABLED] else 0
+
+
 def address_cap() -> int:
     """Return the app's ballot-stuffing cap: 0 (no cap) when rate limits are off."""
-    settings = current_app.config
-    return (
-        settings[config.READERS_PER_ADDRESS_PER_ARTICLE]
-        if settings[config.RATELIMIT_ENABLED]
-        else 0
-    )
+    return address_budget(config.READERS_PER_ADDRESS_PER_ARTICLE)
 
 
 def storage_uri(redis_url: str, cluster: bool) -> str:
