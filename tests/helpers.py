@@ -243,10 +243,17 @@ class LocalCluster:
 
 
 class RoundTrips:
-    """How many times a client wrote to Redis and then waited for replies, per connection."""
+    """How many times clients sent to Redis and then waited for the replies.
+
+    ``count`` is the trips a request waits for: commands sent to several nodes before any
+    reply is read (a cluster's pipeline writes to every node, then reads) are one trip.
+    ``sends`` counts each node's connection apart: the trips times the nodes each reached.
+    """
 
     def __init__(self) -> None:
         self.count = 0
+        self.sends = 0
+        self.read_since_send = True
 
 
 @contextmanager
@@ -254,7 +261,8 @@ def counting_round_trips(*clients: Any) -> Iterator[RoundTrips]:
     """Count the round trips redis-py clients (single or cluster) make within the block.
 
     Every connection pool of the client makes connections of a subclass that counts a
-    round trip each time it sends after having read (or for the first time); the pools'
+    send to that connection each time it sends after having read (or for the first time),
+    and a round trip when no connection has a send awaiting its reply; the pools'
     connections are dropped before and after, so that none escapes the count. The
     handshake of a new connection (CLIENT SETINFO and the like) is not counted: it is
     made once per pooled connection, not per call.
@@ -279,12 +287,16 @@ def counting_round_trips(*clients: Any) -> Iterator[RoundTrips]:
 
             def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
                 if self._read_since_send and not self._connecting:
-                    trips.count += 1
+                    trips.sends += 1
                     self._read_since_send = False
+                    if trips.read_since_send:
+                        trips.count += 1
+                        trips.read_since_send = False
                 super().send_packed_command(*args, **kwargs)
 
             def read_response(self, *args: Any, **kwargs: Any) -> Any:
-                self._read_since_send = True
+                if not self._connecting:  # a handshake's reply ends no trip
+                    self._read_since_send = trips.read_since_send = True
                 return super().read_response(*args, **kwargs)
 
         pool.disconnect()

@@ -1,9 +1,12 @@
 """Redis round trips per request of the reader API, rate limits on: the numbers of issue 13.
 
-One Redis: one round trip for every request below. A cluster: one to each node that
-holds some of a GET's keys (the address's window and the articles), and for a reaction
-the address's windows, the article's script and, after a change, the site's indexes
-(docs/development.md says why that is three, and a new article's five).
+A round trip is a wait for replies: commands sent to several nodes of a cluster before any
+reply is read (as its pipeline does) are one trip, each node's share counted apart as a
+send. One Redis: one round trip for every request below. A cluster: one for a counts GET
+(the address's window and the articles, to their nodes at once); two for a reaction (the
+address's windows beside the article's checks, then the article's write beside the site's
+indexes), one when it changes nothing; four for a reaction that creates an article
+(store/writes.py says why).
 
 Every trip of the app is counted: the store's client and flask-limiter's (which the
 reader API no longer calls), on every pooled connection (tests/helpers.py). The site's
@@ -28,6 +31,7 @@ from widget.redis_server import RedisServer
 pytestmark = pytest.mark.on_cluster_too
 
 URL = "/v1/sites/demo/reactions"
+KEYS = ("love", "like", "want", "had", "hated")
 ENV = {"REMOTE_ADDR": "198.51.100.7"}
 
 
@@ -66,10 +70,16 @@ def masters(app: Any) -> int:
 
 def trips(app: Any, send: Any) -> tuple[int, Any]:
     """Return the round trips to Redis that one request makes, and its answer."""
+    count, _, answer = trips_and_sends(app, send)
+    return count, answer
+
+
+def trips_and_sends(app: Any, send: Any) -> tuple[int, int, Any]:
+    """Return the round trips of one request, the sends to nodes they made, and its answer."""
     store = app.extensions["reactions.store"]
     with counting_round_trips(store.client, limits_client(app)) as counted:
         answer = send(app.test_client())
-    return counted.count, answer
+    return counted.count, counted.sends, answer
 
 
 def post(reaction: str | None, article: str = "a1", reader: str = "reader-000000000001") -> Any:
@@ -83,37 +93,56 @@ def get(*articles: str) -> Any:
     return lambda client: client.get(URL, query_string={"article": articles}, environ_base=ENV)
 
 
-def test_a_counts_get_is_one_trip_on_one_redis(limited_app: Any) -> None:
-    count, answer = trips(limited_app, get("a1"))
+def test_a_counts_get_is_one_trip(limited_app: Any) -> None:
+    count, sends, answer = trips_and_sends(limited_app, get("a1"))
     assert answer.status_code == 200
-    # A cluster: the address's window and the article may be on two nodes.
-    assert count <= min(2, masters(limited_app))
+    # A cluster: the address's window and the article may be on two nodes, sent at once.
+    assert count == 1 and sends <= min(2, masters(limited_app))
 
     articles = [f"article-{n}" for n in range(100)]
-    count, answer = trips(limited_app, get(*articles))
+    count, sends, answer = trips_and_sends(limited_app, get(*articles))
     assert answer.status_code == 200 and len(answer.get_json()["articles"]) == 100
-    assert count <= masters(limited_app)  # one to each node, the window's among them
+    assert count == 1 and sends <= masters(limited_app)  # each node its share, at once
 
 
-def test_a_reaction_is_one_trip_on_one_redis(limited_app: Any) -> None:
+def test_a_reaction_is_one_trip_on_one_redis_and_two_on_a_cluster(limited_app: Any) -> None:
     cluster = masters(limited_app) > 1
 
-    # A new article: admitted, written and indexed. A cluster: the address's windows, the
-    # article's script (which says "new"), the admission, the article's script again,
-    # the site's indexes.
+    # A new article: admitted, written and indexed. A cluster: the address's windows
+    # beside the article's checks (which say "new"), the admission, the write, the
+    # site's indexes.
     count, answer = trips(limited_app, post("love"))
     assert answer.status_code == 200 and answer.get_json()["counts"]["love"] == 1
-    assert count == (5 if cluster else 1)
+    assert count == (4 if cluster else 1)
 
-    # A change on an existing article. A cluster: windows, article, site indexes.
-    count, answer = trips(limited_app, post("like", reader="reader-000000000002"))
+    # A change on an existing article. A cluster: the windows beside the checks, then the
+    # write beside the site's indexes, each trip to at most two nodes.
+    count, sends, answer = trips_and_sends(limited_app, post("like", reader="reader-000000000002"))
     assert answer.status_code == 200 and answer.get_json()["counts"]["like"] == 1
-    assert count == (3 if cluster else 1)
+    assert count == (2 if cluster else 1) and sends <= (4 if cluster else 1)
 
-    # The same reaction again: nothing to write. A cluster: windows, article.
-    count, answer = trips(limited_app, post("like", reader="reader-000000000002"))
-    assert answer.status_code == 200 and answer.get_json()["counts"]["like"] == 1
+    # A switch and a withdrawal: the same.
+    count, answer = trips(limited_app, post("want", reader="reader-000000000002"))
+    assert answer.status_code == 200 and answer.get_json()["counts"] == {
+        "love": 1,
+        "like": 0,
+        "want": 1,
+        "had": 0,
+        "hated": 0,
+    }
     assert count == (2 if cluster else 1)
+    count, answer = trips(limited_app, post(None, reader="reader-000000000002"))
+    assert answer.status_code == 200 and answer.get_json()["counts"]["want"] == 0
+    assert count == (2 if cluster else 1)
+
+    # The same reaction again: nothing to write, and the checks said so in the first trip.
+    count, answer = trips(limited_app, post("love"))
+    assert answer.status_code == 200 and answer.get_json()["counts"]["love"] == 1
+    assert count == 1
+
+    # The site's indexes followed every change, on a cluster in their own calls.
+    summary = limited_app.extensions["reactions.store"].site_counts("demo", KEYS)
+    assert summary == {"love": 2, "like": 0, "want": 0, "had": 0, "hated": 0}
 
 
 def test_a_refused_reaction_is_one_trip_and_changes_nothing(limited_app: Any) -> None:
@@ -121,7 +150,7 @@ def test_a_refused_reaction_is_one_trip_and_changes_nothing(limited_app: Any) ->
     assert post("love")(limited_app.test_client()).status_code == 200
     count, answer = trips(limited_app, post("like"))
     assert answer.status_code == 429 and answer.headers["X-RateLimit-Limit"] == "1"
-    assert count == 1  # the windows only: on a cluster, the address's slot
+    assert count == 1  # the windows, beside the article's checks on a cluster
     assert get("a1")(limited_app.test_client()).get_json()["articles"]["a1"]["counts"]["love"] == 1
 
 
@@ -135,7 +164,5 @@ def test_the_calls_load_their_scripts_again_after_script_flush(
     redis_client.script_flush()
     assert post("had", reader="reader-000000000003")(client).get_json()["counts"]["had"] == 1
     # The site's indexes followed (on a cluster, their own call).
-    summary = limited_app.extensions["reactions.store"].site_counts(
-        "demo", ("love", "like", "want", "had", "hated")
-    )
+    summary = limited_app.extensions["reactions.store"].site_counts("demo", KEYS)
     assert summary["had"] == 1 and summary["want"] == 0 and summary["love"] == 1

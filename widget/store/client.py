@@ -133,6 +133,41 @@ def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[A
     return replies
 
 
+ScriptCall = tuple[Script, Sequence[str], Sequence[Any]]  # a script, its keys, its args
+
+
+def run_script(call: ScriptCall) -> Any:
+    """Run one script call (loading the script if Redis does not hold it)."""
+    script, script_keys, args = call
+    return script(keys=script_keys, args=args)
+
+
+def run_scripts(client: Client, calls: Sequence[ScriptCall]) -> list[Any]:
+    """Run scripts of different slots at once: one trip, each node sent its own at once.
+
+    The replies come back in order; an error reply is raised once every reply is read. A
+    script that its node does not hold (after a restart or SCRIPT FLUSH) is sent again
+    alone, through its Script, which loads it: the others have run and must not run twice.
+    """
+    pipe = client.pipeline(transaction=False)
+    for script, script_keys, args in calls:
+        command = ("EVALSHA", script.sha, len(script_keys), *script_keys, *args)
+        if isinstance(client, redis.Redis):
+            pipe.execute_command(*command)
+        else:  # named, or redis-py's pipeline asks a node for the keys (COMMAND GETKEYS)
+            node = cast(Any, client).get_node_from_key(script_keys[0])  # untyped in redis-py
+            pipe.execute_command(*command, target_nodes=node)
+    replies = list(pipe.execute(raise_on_error=False))
+    for i, reply in enumerate(replies):
+        if isinstance(reply, redis.exceptions.NoScriptError):
+            script, script_keys, args = calls[i]
+            replies[i] = script(keys=script_keys, args=args)
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
 def script_source(name: str) -> str:
     """Return a script of ``lua/``, after the functions of ``lua/lib/`` its first line uses.
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import keys
-from .client import StoreBase
+from .client import ScriptCall, StoreBase
 
 # How long a call's result and its "site indexes moved" marker are kept: far longer than
 # redis-py's retry of a timed-out script (REDIS_SOCKET_TIMEOUT and a short backoff).
@@ -23,7 +23,7 @@ class SiteIndexes(StoreBase):
 
     # -- moved by the reaction writes ------------------------------------------------
 
-    def _update_site_indexes(
+    def _site_update(
         self,
         site: str,
         ah: str,
@@ -32,36 +32,38 @@ class SiteIndexes(StoreBase):
         now: float,
         day: str,
         op: str,
-        fresh_keys: Sequence[str],
-        title: str,
-    ) -> None:
-        # One script for every site-slot change of the call (deltas, a new article's entry
-        # in every index, its title): one round trip, applied once per call id.
+        fresh_keys: Sequence[str] = (),
+        title: str = "",
+    ) -> ScriptCall:
+        """Return the call of update_site.lua that moves a site's indexes after a change.
+
+        One script for every site-slot change of the call (deltas, a new article's entry
+        in every index, its title), applied once per call id ``op``.
+        """
         total = keys.index_key(site, "total")
-        self.update_site_script(
-            keys=[
-                keys.marker_key(site, op),
-                total,
-                keys.site_key(site, "counts"),
-                keys.site_key(site, "days"),
-                keys.index_key(site, "recent"),
-                keys.index_key(site, old) if old else total,
-                keys.index_key(site, new) if new else total,
-                keys.site_key(site, "titles"),
-                keys.site_key(site, "title-of"),
-                *(keys.index_key(site, key) for key in fresh_keys),
-            ],
-            args=[
-                ah,
-                old or "",
-                new or "",
-                day,
-                int(now),
-                ONCE_TTL_SECONDS,
-                1 if fresh_keys else 0,
-                title,
-            ],
-        )
+        script_keys = [
+            keys.marker_key(site, op),
+            total,
+            keys.site_key(site, "counts"),
+            keys.site_key(site, "days"),
+            keys.index_key(site, "recent"),
+            keys.index_key(site, old) if old else total,
+            keys.index_key(site, new) if new else total,
+            keys.site_key(site, "titles"),
+            keys.site_key(site, "title-of"),
+            *(keys.index_key(site, key) for key in fresh_keys),
+        ]
+        args = [
+            ah,
+            old or "",
+            new or "",
+            day,
+            int(now),
+            ONCE_TTL_SECONDS,
+            int(bool(fresh_keys)),
+            title,
+        ]
+        return self.update_site_script, script_keys, args
 
     def _remove_from_indexes(
         self, site: str, ah: str, counts: dict[str, int], day: str, reaction_keys: Sequence[str]

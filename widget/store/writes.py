@@ -1,14 +1,19 @@
-"""A reader's reaction, written in one Redis call on one Redis and in three on a cluster.
+"""A reader's reaction, written in one Redis call on one Redis and in two trips on a cluster.
 
 Everything one reaction needs (its rate-limit windows, the closing, the no-op, the
 ballot-stuffing cap, a new article's admission, the write, the site's indexes) is decided
 in Lua, atomically, so a refused request changes nothing but its windows and the refusal
 counts. On one Redis that is one script (``lua/reaction.lua``), whose keys span the
-article's slot, the site's and the address's. A cluster runs a script on one slot only,
-so there it is: the windows of the address's slot (``lua/windows.lua``); the article's
-script (``lua/article.lua``) with the per-article window, the closing, the no-op and the
-cap; the site's indexes after a change (``lua/update_site.lua``). A new article on a
-cluster costs two more: its admission in the site's slot, and the article script again.
+article's slot, the site's and the address's.
+
+A cluster runs a script on one slot only, and the three slots may be on three nodes, so
+a reaction there takes two trips, each sending to two nodes at once: first the address's
+windows (``lua/windows.lua``) beside the article's script in its "plan" mode
+(``lua/article.lua``: the per-article window, the closing, the no-op and the cap, and
+the reader's old reaction, with nothing written); then the article's script that writes,
+beside the site's indexes (``lua/update_site.lua``) moved as the plan foresaw. Should a
+race make the write differ from the plan, a third call corrects the site's indexes. A new
+article takes the site's admission, then the write, then its indexes: four trips in all.
 All of them run the same functions of ``lua/lib/``.
 
 Each call has a random id, so a script that redis-py re-sends after a timeout answers
@@ -27,6 +32,7 @@ import redis
 
 from . import keys
 from .articles import ArticleRefused, Articles
+from .client import ScriptCall, run_script, run_scripts
 from .indexes import ONCE_TTL_SECONDS
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
 from .windows import Window, Windows, in_slot, raise_if_limited, window_args
@@ -164,23 +170,69 @@ class ReactionWrites(Articles, Windows):
     def _on_cluster(
         self, call: _Call, admission: Admission | None, windows: Sequence[Window]
     ) -> list[Any]:
-        # The address's windows first (another slot), then the article's in its script.
+        # First trip, to two nodes at once: the address's windows, and the article's
+        # script that counts its own windows and makes every check but writes nothing.
         here = in_slot(windows, call.article_keys[0])
-        self.hit_windows([w for w in windows if w not in here])
-        result: list[Any] = self.article_script(
-            keys=[*call.article_keys, *(w.key for w in here)],
-            args=[
-                "" if admission else "1",
+        there = [w for w in windows if w not in here]
+        plan_call: ScriptCall = (
+            self.article_script,
+            [*call.article_keys, *(w.key for w in here)],
+            [
+                "plan",
                 admission.refusal if admission else "",
                 len(here),
                 *window_args(here),
                 *call.args,
             ],
         )
+        runs = self._runs(there)  # the address's windows share one slot
+        counted = [(self.windows_script, [w.key for w in run], window_args(run)) for run in runs]
+        replies = run_scripts(self.client, [*counted, plan_call])
+        plan: list[Any] = replies[-1]
+        refused = [(run, reply) for run, reply in zip(runs, replies, strict=False) if reply]
+        if int(plan[0]) == -5:
+            refused.append((here, plan))
+        if refused:  # the first window over, in the request's order, answers
+            run, reply = min(refused, key=lambda r: windows.index(r[0][int(r[1][-3]) - 1]))
+            raise_if_limited(reply, run)
+        changed = int(plan[0])
+        if changed == -6:
+            return self._write(call, plan[1] or None, admission)
+        if changed == -2:
+            return self._create(call, admission)
+        if changed == -1:
+            self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
+        return plan
+
+    def _write(self, call: _Call, old: str | None, admission: Admission | None) -> list[Any]:
+        # Second trip, to two nodes at once: the write, and the site's indexes moved as the
+        # first trip foresaw. Only a race (the same reader's other request, a publisher's
+        # close or reset in between) makes the write differ; a third call then moves the
+        # site's indexes from what they were told to what was done.
+        write: ScriptCall = (self.article_script, call.article_keys, ["", "", 0, *call.args])
+        site = self._site_update(
+            call.site, call.ah, old, call.reaction, call.now, call.day, call.op
+        )
+        result: list[Any] = run_scripts(self.client, [write, site])[0]
         changed = int(result[0])
-        if changed == -5:
-            raise_if_limited(result, here)
-        if changed == -2 and admission is not None:
+        done = (result[1] or None) if changed == 1 else call.reaction
+        if done != old:
+            fix = f"{call.op}-fix"
+            run_script(self._site_update(call.site, call.ah, done, old, call.now, call.day, fix))
+        if changed == -2:
+            # Deleted in between (a reset): it is in no index now, the moves undone above
+            # included, and the reaction makes it anew.
+            self._remove_from_indexes(call.site, call.ah, {}, call.day, call.reaction_keys)
+            return self._create(call, admission, f"{call.op}-new")
+        if changed == -1:
+            self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
+        return result
+
+    def _create(self, call: _Call, admission: Admission | None, op: str = "") -> list[Any]:
+        # A new article: the site admits it, then the article's script writes (its windows
+        # were counted by the first trip), then the site's indexes take it in (once for
+        # the id ``op``, the call's unless its indexes were moved under it already).
+        if admission is not None:
             self.admit_article(
                 call.site,
                 call.day,
@@ -188,22 +240,26 @@ class ReactionWrites(Articles, Windows):
                 budget=admission.budget,
                 address=admission.address,
             )
-            result = self.article_script(keys=call.article_keys, args=["1", "", 0, *call.args])
-            changed = int(result[0])
+        result: list[Any] = self.article_script(
+            keys=call.article_keys, args=["1", "", 0, *call.args]
+        )
+        changed = int(result[0])
         if changed == -1:
             self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
         elif changed == 1:
             fresh = int(result[2]) == 1
-            self._update_site_indexes(
-                call.site,
-                call.ah,
-                result[1] or None,
-                call.reaction,
-                call.now,
-                call.day,
-                call.op,
-                call.reaction_keys if fresh else (),
-                call.member if fresh else "",
+            run_script(
+                self._site_update(
+                    call.site,
+                    call.ah,
+                    result[1] or None,
+                    call.reaction,
+                    call.now,
+                    call.day,
+                    op or call.op,
+                    call.reaction_keys if fresh else (),
+                    call.member if fresh else "",
+                )
             )
         return result
 

@@ -1,13 +1,15 @@
 -- uses: windows set_reaction
--- A reaction on a Redis Cluster: the call in the article's slot. The windows that live
--- in this slot (the per-address-and-article limit) are counted here; the rest of the
--- request is ../windows.lua before, ../admit_article.lua for a new article and
--- ../update_site.lua after (store/writes.py).
+-- A reaction on a Redis Cluster: the calls in the article's slot (store/writes.py). The
+-- first ("plan") counts the windows that live in this slot (the per-address-and-article
+-- limit) and makes every check, beside ../windows.lua in the address's slot, and writes
+-- nothing; the second writes, beside ../update_site.lua in the site's slot. A new
+-- article is admitted by ../admit_article.lua between them.
 --
 -- KEYS[1..5]  set_reaction's K (lib/set_reaction.lua)
 -- KEYS[6..]   the windows counted here (lib/windows.lua)
 -- ARGV[1]     "1" when the article may be created (the site admitted it, or the caller
---             creates freely); else a reaction that would create it answers -2
+--             creates freely); else a reaction that would create it answers -2; "plan"
+--             as "", and a call that passes every check answers {-6, old} unwritten
 -- ARGV[2]     a refusal of the new article decided before the call ("signature_required",
 --             "invalid_signature"), or ""
 -- ARGV[3]     n, the number of windows; ARGV[4..3+2n] their amounts and lengths
@@ -26,4 +28,5 @@ return set_reaction({unpack(KEYS, 1, 5)}, A, {
     if ARGV[1] == '1' then return '' end
     return nil
   end,
+  plan = ARGV[1] == 'plan',
 })

@@ -33,11 +33,14 @@
 -- checks.admit(): run when the reaction would create the article; returns "" when the
 --       article is admitted (what admission spends is spent then), a refusal's code, or
 --       nil when this call may not decide (the caller admits, then calls again)
+-- checks.plan: true to stop before writing anything, once every check passed: the call
+--       answers {-6, the reaction that the write would take off a count or ""} (a
+--       cluster's first trip, store/writes.py; the write comes in a second call)
 --
 -- Returns {changed, the reaction taken off a count or "", new article (0/1),
 --          count of A[13], count of A[14], ...}; changed is 1 or 0, -1 when the cap
 -- refused the reaction, -2 when admit() could not decide, -3 when voting on the article
--- is closed; or {-4, code} when admit() refused the article. Only changed = 1 wrote
+-- is closed; or {-4, code} when admit() refused the article; or checks.plan's {-6, old}. Only changed = 1 wrote
 -- anything here (a refusal and a no-op write no key).
 local function set_reaction(K, A, checks)
   local FIRST_REACTION = 13
@@ -91,21 +94,21 @@ local function set_reaction(K, A, checks)
     fresh = 1
   end
 
+  -- The reader's old reaction is counted by construction; the guard keeps a damaged
+  -- count from ever going below zero (and the history in step with it).
+  local decremented = ''
+  if old ~= '' and tonumber(redis.call('HGET', article, 'c:' .. old) or '0') > 0 then
+    decremented = old
+  end
+  if checks.plan then return {-6, decremented} end
+
   if capped then
     redis.call('HINCRBY', cap_key, address, 1)
     redis.call('EXPIRE', cap_key, A[10])
   end
-
-  local decremented = ''
-  if old ~= '' then
-    -- The reader's old reaction is counted by construction; the guard keeps a
-    -- damaged count from ever going below zero (and the history in step with it).
-    local current = tonumber(redis.call('HGET', article, 'c:' .. old) or '0')
-    if current > 0 then
-      redis.call('HINCRBY', article, 'c:' .. old, -1)
-      redis.call('HINCRBY', history, day .. ':' .. old, -1)
-      decremented = old
-    end
+  if decremented ~= '' then
+    redis.call('HINCRBY', article, 'c:' .. old, -1)
+    redis.call('HINCRBY', history, day .. ':' .. old, -1)
   end
   if new ~= '' then
     redis.call('HSET', readers, reader, new)
