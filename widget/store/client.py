@@ -142,26 +142,24 @@ def run_script(call: ScriptCall) -> Any:
     return script(keys=script_keys, args=args)
 
 
-def run_scripts(client: Client, calls: Sequence[ScriptCall]) -> list[Any]:
-    """Run scripts of different slots at once: one trip, each node sent its own at once.
+def run_scripts(client: RedisCluster, calls: Sequence[ScriptCall]) -> list[Any]:
+    """Run scripts of different slots of a cluster at once: one trip, each node its own.
 
     The replies come back in order; an error reply is raised once every reply is read. A
     script that its node does not hold (after a restart or SCRIPT FLUSH) is sent again
     alone, through its Script, which loads it: the others have run and must not run twice.
     """
-    pipe = client.pipeline(transaction=False)
+    cluster = cast(Any, client)  # RedisCluster's pipeline() is untyped in redis-py
+    pipe = cluster.pipeline(transaction=False)
     for script, script_keys, args in calls:
+        # Named, or redis-py's pipeline asks a node for the keys (COMMAND GETKEYS).
+        node = cluster.get_node_from_key(script_keys[0])
         command = ("EVALSHA", script.sha, len(script_keys), *script_keys, *args)
-        if isinstance(client, redis.Redis):
-            pipe.execute_command(*command)
-        else:  # named, or redis-py's pipeline asks a node for the keys (COMMAND GETKEYS)
-            node = cast(Any, client).get_node_from_key(script_keys[0])  # untyped in redis-py
-            pipe.execute_command(*command, target_nodes=node)
+        pipe.execute_command(*command, target_nodes=node)
     replies = list(pipe.execute(raise_on_error=False))
     for i, reply in enumerate(replies):
         if isinstance(reply, redis.exceptions.NoScriptError):
-            script, script_keys, args = calls[i]
-            replies[i] = script(keys=script_keys, args=args)
+            replies[i] = run_script(calls[i])
     for reply in replies:
         if isinstance(reply, Exception):
             raise reply

@@ -26,9 +26,10 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis
+from redis.cluster import RedisCluster
 
 from . import keys
 from .articles import ArticleRefused, Articles
@@ -187,7 +188,7 @@ class ReactionWrites(Articles, Windows):
         )
         runs = self._runs(there)  # the address's windows share one slot
         counted = [(self.windows_script, [w.key for w in run], window_args(run)) for run in runs]
-        replies = run_scripts(self.client, [*counted, plan_call])
+        replies = run_scripts(cast(RedisCluster, self.client), [*counted, plan_call])
         plan: list[Any] = replies[-1]
         refused = [(run, reply) for run, reply in zip(runs, replies, strict=False) if reply]
         if int(plan[0]) == -5:
@@ -213,7 +214,7 @@ class ReactionWrites(Articles, Windows):
         site = self._site_update(
             call.site, call.ah, old, call.reaction, call.now, call.day, call.op
         )
-        result: list[Any] = run_scripts(self.client, [write, site])[0]
+        result: list[Any] = run_scripts(cast(RedisCluster, self.client), [write, site])[0]
         changed = int(result[0])
         done = (result[1] or None) if changed == 1 else call.reaction
         if done != old:
