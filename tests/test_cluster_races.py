@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from widget.sites import DEFAULT_REACTIONS
-from widget.store import ArticleClosed, Store, article_hash, keys
+from widget.store import Admission, ArticleClosed, ArticleRefused, Store, article_hash, keys
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -109,3 +109,16 @@ def test_reset_in_between(store: Store, raced: Any) -> None:
     # freely; the service's admission is tested in test_articles.py).
     assert react(store, READER, "like").counts == zeros(like=1)
     assert_site_matches_article(store)
+
+
+def test_reset_in_between_and_a_signature_refused(store: Store, raced: Any) -> None:
+    react(store, READER, "love")
+    raced(lambda: store.reset_article("demo", A1, KEYS))
+    # The signature's verdict counts only for a new article: the first trip found it
+    # existing, the write found it new, and the verdict refuses it then.
+    refused = Admission(most=0, budget=0, address=None, refusal="invalid_signature")
+    with pytest.raises(ArticleRefused):
+        store.set_reaction("demo", A1, OTHER, "like", KEYS, admission=refused)
+    assert store.get_tallies("demo", [A1], KEYS)[A1].counts == zeros()
+    assert store.site_counts("demo", KEYS) == zeros()
+    assert set(indexed(store).values()) == {None}  # in no index

@@ -234,6 +234,8 @@ class ReactionWrites(Articles, Windows):
         # were counted by the first trip), then the site's indexes take it in (once for
         # the id ``op``, the call's unless its indexes were moved under it already).
         if admission is not None:
+            if admission.refusal:  # decided before; found new only now (reset in between)
+                raise ArticleRefused(admission.refusal)
             self.admit_article(
                 call.site,
                 call.day,
