@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errors, limits, logs, metrics
+from . import config, errors, folded, limits, logs, metrics
 from .context import RANDOM_SECRET_KEY, SITES, STORE
 from .sites import SiteRegistry
 from .store import Store, connect
@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     metrics.init_app(app)
     limits.init_app(app)
+    folded.skip_limiter_hooks(app)
 
     from . import cli, demo, i18n, ops, reader_api
 

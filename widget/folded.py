@@ -21,8 +21,9 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from limits import RateLimitItem, parse_many
 from redis.exceptions import ResponseError
 
@@ -58,14 +59,49 @@ def fold(bp: Blueprint, *limits: Folded) -> None:
     bp.register_error_handler(WindowLimited, limited_response)
 
 
-@limiter.request_filter
-def _counted_in_the_views_own_call() -> bool:
-    """Skip flask-limiter's own check on a blueprint whose limits are folded here.
+def skip_limiter_hooks(app: Flask) -> None:
+    """Keep flask-limiter's request hooks off the blueprints whose limits are folded here.
 
-    It would find no limit to check there, but finding that out (resolving the endpoint's
-    and the app's limits) cost a limited one-article GET about a tenth of its CPU.
+    flask-limiter hooks every request of the app (a before_request check, an after_request
+    for its headers, a teardown for its context). On a folded blueprint none of them has
+    anything to do, as no limit of flask-limiter applies there, but finding that out still
+    cost a limited one-article GET about a tenth of its CPU, even behind a request_filter.
+    Elsewhere (publisher API, sign-in) they run as flask-limiter registered them.
     """
-    return request.blueprint in _FOLDED
+    if not app.config[config.RATELIMIT_ENABLED]:
+        return  # flask-limiter registered no hook
+    found = 0
+    for hooks in (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    ):
+        funcs = hooks.get(None, [])
+        for i, func in enumerate(funcs):
+            if _is_limiters(func):
+                funcs[i] = _unless_folded(func)
+                found += 1
+    if found != 3:
+        # A flask-limiter that hooks requests otherwise: fail here, not slowly in production.
+        raise RuntimeError(f"expected flask-limiter's 3 request hooks on the app, found {found}")
+
+
+def _is_limiters(func: Callable[..., Any]) -> bool:
+    # A bound method of the limiter, or functools.partial(Limiter.method, limiter).
+    if isinstance(func, functools.partial):
+        return bool(func.args) and func.args[0] is limiter
+    return getattr(func, "__self__", None) is limiter
+
+
+def _unless_folded(hook: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(hook)
+    def hook_unless_folded(*args: Any) -> Any:
+        if request.blueprint in _FOLDED:
+            # An after_request hook hands the response on; the others return nothing.
+            return args[0] if args and isinstance(args[0], Response) else None
+        return hook(*args)
+
+    return hook_unless_folded
 
 
 def windows() -> list[Window]:

@@ -51,7 +51,10 @@ record (each of them holds ``{<site>}`` or ``{<site>|``).
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import UTC, date, datetime
+
+from ..clock import PerSecond
 
 PREFIX = "rx"
 ALL_KEYS = f"{PREFIX}:*"  # a SCAN pattern: every key of the service
@@ -67,9 +70,14 @@ TITLE_SORT_CHARS = 100
 READY_PROBE = f"{PREFIX}:ready"
 
 
+# Formatted once a second, not once a request: a request's address hash asks for the
+# day, and a POST's write asks again (scripts/cpu: commit message of this line).
+_day_of_second = PerSecond(lambda second: datetime.fromtimestamp(second, UTC).strftime(DAY_FORMAT))
+
+
 def day_of(epoch: float) -> str:
     """Return the UTC day of an epoch time as yyyymmdd."""
-    return datetime.fromtimestamp(epoch, UTC).strftime(DAY_FORMAT)
+    return _day_of_second(math.floor(epoch))
 
 
 def day_name(day: date) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ..clock import PerSecond
 from . import keys
 from .indexes import SiteIndexes
 from .windows import Window, Windows
@@ -28,9 +29,13 @@ def reader_digest(token: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
+# Formatted once a second, not once a request: each POST's write asks for it.
+_iso_second = PerSecond(lambda second: datetime.fromtimestamp(second, UTC).strftime(ISO_FORMAT))
+
+
 def iso(epoch: float) -> str:
     """Return an epoch time as ISO 8601 UTC with a Z."""
-    return datetime.fromtimestamp(int(epoch), UTC).strftime(ISO_FORMAT)
+    return _iso_second(int(epoch))
 
 
 class CapReached(Exception):
