@@ -33,7 +33,7 @@ from redis.cluster import RedisCluster
 
 from . import keys
 from .articles import ArticleRefused, Articles
-from .client import ScriptCall, run_script, run_scripts
+from .client import ScriptCall, eval_packed, run_script, run_scripts
 from .indexes import ONCE_TTL_SECONDS
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
 from .windows import Window, Windows, in_slot, raise_if_limited, window_args
@@ -135,8 +135,10 @@ class ReactionWrites(Articles, Windows):
         self, call: _Call, admission: Admission | None, windows: Sequence[Window]
     ) -> list[Any]:
         site, day = call.site, call.day
-        result: list[Any] = self.reaction_script(
-            keys=[
+        result: list[Any] = eval_packed(
+            cast(redis.Redis, self.client),  # one Redis: set_reaction chose this way
+            self.reaction_script,
+            [
                 *call.article_keys,
                 keys.marker_key(site, call.op),
                 keys.index_key(site, "total"),
@@ -150,7 +152,7 @@ class ReactionWrites(Articles, Windows):
                 *(keys.index_key(site, key) for key in call.reaction_keys),
                 *(w.key for w in windows),
             ],
-            args=[
+            [
                 "" if admission else "1",
                 admission.refusal if admission else "",
                 admission.most if admission else 0,
