@@ -33,8 +33,12 @@ graceful_timeout = 30
 keepalive = 5
 
 # Recycle workers now and then, at different times, so a slow leak cannot grow forever.
-max_requests = 5000
-max_requests_jitter = 500
+# Not too often: a new worker imports and builds the app (about 0.2 s of CPU) and starts
+# with cold connections and caches. At 5,000, a worker at full load was replaced every
+# few seconds, and the service served 13% fewer POSTs and 20% fewer counts GETs a second
+# than at 50,000 (docs/benchmark.md, "Recycling workers").
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 
 # gunicorn's largest request line: room for 100 article ids in one counts GET.
 limit_request_line = 8190
