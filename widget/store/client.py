@@ -133,23 +133,33 @@ def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[A
     return replies
 
 
-def eval_packed(
-    client: redis.Redis, script: Script, keys: Sequence[str], args: Sequence[Any]
-) -> Any:
-    """Run a script on one Redis through ``read_commands``'s packed send, not redis-py's.
+def evalsha(script: Script, keys: Sequence[str], args: Sequence[Any]) -> tuple[str, ...]:
+    """Return the EVALSHA command of a script call, every argument a string."""
+    return ("EVALSHA", script.sha, str(len(keys)), *keys, *(str(a) for a in args))
 
-    Kept for the reaction POST, for the reasons of ``read_commands`` above (Script.__call__
-    and execute_command pack the call argument by argument and look up reply callbacks):
-    a limited POST costs 286-287 µs of CPU with it and 304 µs without (5.6-5.9%;
-    ``scripts/cpu --wsgi --rounds 7``, each tree twice, alternating). A script Redis does
-    not hold (a restart, SCRIPT FLUSH) is loaded and sent again.
+
+def read_with_script(
+    client: Client,
+    script: Script,
+    keys: Sequence[str],
+    args: Sequence[Any],
+    commands: Sequence[tuple[str, ...]] = (),
+) -> list[Any]:
+    """Send a script's call and the commands in one ``read_commands`` trip: its reply first.
+
+    A script Redis does not hold (a restart, SCRIPT FLUSH) ran nothing: it is loaded and
+    everything is sent again. On one Redis this is how the reaction script is sent, for
+    the reasons of ``read_commands`` (Script.__call__ and execute_command pack the call
+    argument by argument and look up reply callbacks): a limited POST costs 286-287 µs of
+    CPU so and 304 µs through Script (5.6-5.9%; ``scripts/cpu --wsgi --rounds 7``, each
+    tree twice, alternating).
     """
-    call = ("EVALSHA", script.sha, str(len(keys)), *keys, *(str(a) for a in args))
+    sent = [evalsha(script, keys, args), *commands]
     try:
-        return read_commands(client, [call])[0]
+        return read_commands(client, sent)
     except redis.exceptions.NoScriptError:
         client.script_load(script.script)
-        return read_commands(client, [call])[0]
+        return read_commands(client, sent)
 
 
 ScriptCall = tuple[Script, Sequence[str], Sequence[Any]]  # a script, its keys, its args
@@ -173,8 +183,7 @@ def run_scripts(client: RedisCluster, calls: Sequence[ScriptCall]) -> list[Any]:
     for script, script_keys, args in calls:
         # Named, or redis-py's pipeline asks a node for the keys (COMMAND GETKEYS).
         node = cluster.get_node_from_key(script_keys[0])
-        command = ("EVALSHA", script.sha, len(script_keys), *script_keys, *args)
-        pipe.execute_command(*command, target_nodes=node)
+        pipe.execute_command(*evalsha(script, script_keys, args), target_nodes=node)
     replies = list(pipe.execute(raise_on_error=False))
     for i, reply in enumerate(replies):
         if isinstance(reply, redis.exceptions.NoScriptError):

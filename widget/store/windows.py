@@ -18,7 +18,7 @@ from typing import Any
 import redis
 from redis.crc import key_slot
 
-from .client import StoreBase, read_commands
+from .client import StoreBase, read_commands, read_with_script
 
 
 @dataclass(frozen=True)
@@ -89,17 +89,9 @@ class Windows(StoreBase):
             windows = ()
         if not windows:
             return read_commands(self.client, commands)
-        call = (
-            "EVALSHA",
-            self.windows_script.sha,
-            str(len(windows)),
-            *(w.key for w in windows),
-            *(str(a) for a in window_args(windows)),
+        keys = [w.key for w in windows]
+        replies = read_with_script(
+            self.client, self.windows_script, keys, window_args(windows), commands
         )
-        try:
-            replies = read_commands(self.client, [call, *commands])
-        except redis.exceptions.NoScriptError:  # a restart or SCRIPT FLUSH: load it, again
-            self.client.script_load(self.windows_script.script)
-            replies = read_commands(self.client, [call, *commands])
         raise_if_limited(replies[0], windows)
         return replies[1:]

@@ -33,7 +33,7 @@ from redis.cluster import RedisCluster
 
 from . import keys
 from .articles import ArticleRefused, Articles
-from .client import ScriptCall, eval_packed, run_script, run_scripts
+from .client import ScriptCall, read_with_script, run_script, run_scripts
 from .indexes import ONCE_TTL_SECONDS
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
 from .windows import Window, Windows, in_slot, raise_if_limited, window_args
@@ -135,8 +135,8 @@ class ReactionWrites(Articles, Windows):
         self, call: _Call, admission: Admission | None, windows: Sequence[Window]
     ) -> list[Any]:
         site, day = call.site, call.day
-        result: list[Any] = eval_packed(
-            cast(redis.Redis, self.client),  # one Redis: set_reaction chose this way
+        result: list[Any] = read_with_script(
+            self.client,
             self.reaction_script,
             [
                 *call.article_keys,
@@ -165,7 +165,7 @@ class ReactionWrites(Articles, Windows):
                 *window_args(windows),
                 *call.args,
             ],
-        )
+        )[0]
         if int(result[0]) == -5:
             raise_if_limited(result, windows)
         return result

@@ -40,8 +40,8 @@
 -- Returns {changed, the reaction taken off a count or "", new article (0/1),
 --          count of A[13], count of A[14], ...}; changed is 1 or 0, -1 when the cap
 -- refused the reaction, -2 when admit() could not decide, -3 when voting on the article
--- is closed; or {-4, code} when admit() refused the article; or checks.plan's {-6, old}. Only changed = 1 wrote
--- anything here (a refusal and a no-op write no key).
+-- is closed; or {-4, code} when admit() refused the article; or checks.plan's {-6, old}.
+-- Only changed = 1 wrote anything here (a refusal and a no-op write no key).
 local function set_reaction(K, A, checks)
   local FIRST_REACTION = 13
   local article, readers, history, cap_key, done = K[1], K[2], K[3], K[4], K[5]
