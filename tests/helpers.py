@@ -24,9 +24,24 @@ import requests
 from redis.cluster import RedisCluster
 
 from widget.redis_server import RedisServer, free_port, port_is_free
+from widget.sites import DEFAULT_REACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-not-for-production"
+
+
+# The default reactions' keys, and a reaction set through the store on the demo site.
+KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
+
+
+def zeros(**counts: int) -> dict[str, int]:
+    """Return a full counts dict with the given non-zero counts."""
+    return {key: counts.get(key, 0) for key in KEYS}
+
+
+def react(store: Any, reader: str, reaction: str | None, article: str = "a1", **kw: Any) -> Any:
+    """Set one reader's reaction to an article of the demo site through the store."""
+    return store.set_reaction("demo", article, reader, reaction, KEYS, **kw)
 
 
 def wait_for(check: Callable[[], Any], bound: float, what: str, every: float = 0.02) -> Any:

@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 
-from widget.sites import DEFAULT_REACTIONS
+from tests.helpers import KEYS, react, zeros
 from widget.store import Admission, ArticleClosed, ArticleRefused, Store, article_hash, keys
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
-A1 = "a1"
+A1 = "a1"  # the article helpers.react sets
 READER = "reader-aaaaaaaaaaaa"
 OTHER = "reader-bbbbbbbbbbbb"
 
@@ -46,14 +45,6 @@ def raced(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..
         monkeypatch.setattr(store, "_write", raced_write)
 
     yield between
-
-
-def react(store: Store, reader: str, reaction: str | None) -> Any:
-    return store.set_reaction("demo", A1, reader, reaction, KEYS)
-
-
-def zeros(**counts: int) -> dict[str, int]:
-    return {key: counts.get(key, 0) for key in KEYS}
 
 
 def indexed(store: Store) -> dict[str, float | None]:

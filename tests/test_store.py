@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 import redis
 
-from tests.helpers import counting_round_trips
-from widget.sites import DEFAULT_REACTIONS
+from tests.helpers import KEYS, counting_round_trips, react, zeros
 from widget.store import Store, Tally, article_hash, day_of, keys
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too
 
 
-KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 READER_A = "reader-aaaaaaaaaaaa"
 READER_B = "reader-bbbbbbbbbbbb"
-
-
-def zeros(**counts: int) -> dict[str, int]:
-    """Return a full counts dict with the given non-zero counts."""
-    return {key: counts.get(key, 0) for key in KEYS}
-
-
-def react(store: Store, reader: str, reaction: str | None, article: str = "a1", **kw: Any) -> Any:
-    return store.set_reaction("demo", article, reader, reaction, KEYS, **kw)
 
 
 @pytest.mark.parametrize("reaction", KEYS)
