@@ -3,9 +3,11 @@
 Every value can be overridden by the environment variable named beside it.
 """
 
+import errno
 import multiprocessing
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -26,6 +28,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
+# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new
+# connections over them. On one shared socket a gthread worker accepts every connection it
+# can and keeps it for its keep-alive life, so one worker often held all of a client's
+# keep-alive connections while the others sat idle (docs/benchmark.md, "Spreading
+# connections over the workers"). One worker has nothing to spread, and its socket would be
+# gone while it is replaced: it keeps the master's. on_starting() keeps the "address in
+# use" check of a shared socket, and says when the kernel resets the connections waiting
+# on a stopping worker's socket (net.ipv4.tcp_migrate_req).
+reuse_port = workers > 1 and os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
+
 # A request that takes this long is stuck: the worker is replaced. Redis calls time out
 # after REDIS_SOCKET_TIMEOUT, far below this.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -33,12 +45,14 @@ graceful_timeout = 30
 keepalive = 5
 
 # Recycle workers now and then, at different times, so a slow leak cannot grow forever.
+# Far apart (jitter of half the count): with a socket per worker, a moment when every
+# worker is being replaced at once is a moment when new connections are refused.
 # Not too often: a new worker imports and builds the app (about 0.2 s of CPU) and starts
 # with cold connections and caches. At 5,000, a worker at full load was replaced every
 # few seconds, and the service served 13% fewer POSTs and 20% fewer counts GETs a second
 # than at 50,000 (docs/benchmark.md, "Recycling workers").
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
-max_requests_jitter = max_requests // 10
+max_requests_jitter = max_requests // 2
 
 # gunicorn's largest request line: room for 100 article ids in one counts GET.
 limit_request_line = 8190
@@ -68,6 +82,9 @@ def on_starting(server):  # type: ignore[no-untyped-def]
             "'import secrets; print(secrets.token_hex(32))') and keep it the same across "
             "restarts"
         )
+    if reuse_port:
+        _refuse_a_taken_address(server)
+        _say_if_stopping_workers_drop_connections(server)
     # Counters of a previous run would be added to this one's.
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     metrics_dir.mkdir(parents=True, exist_ok=True)
@@ -86,3 +103,42 @@ def on_exit(server):  # type: ignore[no-untyped-def]
     """Remove the metrics folder made for this run."""
     if _OWN_METRICS_DIR:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def _refuse_a_taken_address(server):  # type: ignore[no-untyped-def]
+    """Exit when another process listens on a bind address, as a shared socket would.
+
+    Sockets with SO_REUSEPORT share a port with any other such socket of the same user, so
+    a second service started on a taken port would silently take half of its connections.
+    A socket without the option cannot bind there, which is the check.
+    """
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):  # a unix socket or a file descriptor
+            continue
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address[:2])
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                raise SystemExit(
+                    f"{address[0]}:{address[1]} is in use by another process: stop it, or "
+                    "set BIND to another address"
+                ) from None
+
+
+def _say_if_stopping_workers_drop_connections(server):  # type: ignore[no-untyped-def]
+    """Warn when the kernel resets the connections queued on a stopping worker's socket."""
+    try:
+        migrate = Path("/proc/sys/net/ipv4/tcp_migrate_req").read_text().strip()
+    except OSError:  # not Linux, or a kernel older than 5.14
+        return
+    if migrate == "0" and max_requests:
+        server.log.warning(
+            "net.ipv4.tcp_migrate_req is 0: a connection still waiting to be accepted when "
+            "its worker stops (every GUNICORN_MAX_REQUESTS requests, or a restart) is reset. "
+            "sysctl -w net.ipv4.tcp_migrate_req=1 hands it to another worker "
+            '(docs/docker.md, "Workers and connections")'
+        )

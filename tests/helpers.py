@@ -146,6 +146,56 @@ def start_gunicorn(
     return server
 
 
+def _tcp_sockets(port: int, state: str) -> set[str]:
+    """Return the inodes of this machine's TCP sockets on a local port in a state (hex)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def listeners(port: int) -> int:
+    """Count the listening sockets on a local port: one a worker under SO_REUSEPORT."""
+    return len(_tcp_sockets(port, "0A"))
+
+
+def connections_per_process(port: int) -> dict[int, int]:
+    """Count the established connections to a local port that each process holds.
+
+    Read from /proc (no ``ss``, which a minimal Debian lacks): the port's sockets in
+    /proc/net/tcp, then each process's descriptors that point at one of them. Only the
+    server side counts (the local port is ``port``), so the clients' own sockets do not.
+    """
+    inodes = _tcp_sockets(port, "01")
+    counts: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            held = sum(
+                os.readlink(fd).removeprefix("socket:[").removesuffix("]") in inodes
+                for fd in (proc / "fd").iterdir()
+            )
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if held:
+            counts[int(proc.name)] = held
+    return counts
+
+
+def wait_for_every_worker(server: LiveServer, workers: int, bound: float = 30) -> None:
+    """Wait until each of a service's workers listens on its own socket (SO_REUSEPORT).
+
+    Until a worker has booted, the kernel spreads connections over the others only, and a
+    keep-alive connection stays where it was accepted.
+    """
+    port = int(server.url.rsplit(":", 1)[1])
+    wait_for(lambda: listeners(port) >= workers, bound, f"{workers} workers listening")
+
+
 # -- a real local Redis Cluster ----------------------------------------------------------
 #
 # Three masters on free loopback ports, with the same redis-server binary as every other

@@ -95,6 +95,13 @@ def test_web_waits_for_redis_and_reports_readiness(config: dict[str, Any]) -> No
     assert web["build"]["context"] == str(ROOT)
 
 
+def test_a_stopping_workers_waiting_connections_go_to_another_worker(
+    config: dict[str, Any],
+) -> None:
+    """Each worker has its own socket (reuse_port): the kernel must hand its queue on."""
+    assert str(config["services"]["web"]["sysctls"]["net.ipv4.tcp_migrate_req"]) == "1"
+
+
 def test_web_can_use_a_managed_redis_or_a_cluster() -> None:
     result = compose(
         "config", SECRET_KEY="x", REDIS_URL="rediss://:pw@redis.example.net:6380/0",
