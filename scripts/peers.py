@@ -57,7 +57,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -432,12 +432,14 @@ def ours(
     workers: int | None = None,
     limited: bool = True,
     articles: int = ITEMS,
+    service_env: Mapping[str, str] | None = None,
 ) -> Iterator[Peer]:
     """Run our service as scripts/bench does: its own redis-server, gunicorn.conf.py.
 
     worker_class is passed as ``-k`` (the command line wins over the config file), and
     threads (1 for sync: gunicorn silently runs gthread for a sync worker with more) and
-    workers, when given, through GUNICORN_THREADS and WEB_CONCURRENCY.
+    workers, when given, through GUNICORN_THREADS and WEB_CONCURRENCY; service_env adds to the
+    service's environment.
     """
     if worker_class == "sync":
         threads = 1
@@ -461,6 +463,7 @@ def ours(
             env["GUNICORN_THREADS"] = str(threads)
         if workers is not None:
             env["WEB_CONCURRENCY"] = str(workers)
+        env.update(service_env or {})
         argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-k", worker_class,
                 "widget:create_app()"]  # fmt: skip
         url = f"http://127.0.0.1:{port}"
@@ -514,6 +517,46 @@ function request()
 end
 """
     )
+
+
+@contextmanager
+def slow_clients(url: str, count: int, gap: float) -> Iterator[list[int]]:
+    """Keep count clients sending GET /healthz in two halves, gap seconds apart, until exit.
+
+    Yields a one-item list that holds, at exit, how many of their requests were answered.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    stop = threading.Event()
+    answered = [0]
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        head = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n".encode()
+        tail = f"X-Forwarded-For: 10.1.{n}.1\r\nConnection: close\r\n\r\n".encode()
+        while not stop.is_set():
+            try:
+                with socket.create_connection((host, int(port)), timeout=10) as sock:
+                    sock.sendall(head)
+                    if stop.wait(gap):
+                        return
+                    sock.sendall(tail)
+                    while sock.recv(65536):
+                        pass
+                with lock:
+                    answered[0] += 1
+            except OSError:
+                stop.wait(0.1)
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    time.sleep(gap)  # every slow client has a connection open before the load starts
+    try:
+        yield answered
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(15)
 
 
 # --- load -----------------------------------------------------------------------------------
