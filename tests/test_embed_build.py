@@ -1,0 +1,64 @@
+"""The shipped widget (static/embed.js) is the build of its readable source (js/embed.js)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.machinery
+import importlib.util
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+
+from widget.sites import DEFAULT_REACTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = (ROOT / "js/embed.js").read_text(encoding="utf-8")
+BUILT = (ROOT / "static/embed.js").read_bytes()
+
+
+def build_script() -> ModuleType:
+    """Load scripts/build_embed (a script without .py) as a module."""
+    loader = importlib.machinery.SourceFileLoader("build_embed", str(ROOT / "scripts/build_embed"))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def js_constant(name: str) -> object:
+    """Read `const NAME = [...]` or `{...}` of js/embed.js: strings, unquoted keys."""
+    found = re.search(rf"^  const {name} = (\[.*?\]|\{{.*?\}});$", SOURCE, re.M | re.S)
+    assert found, f"no const {name} in js/embed.js"
+    # The only JavaScript that Python's literals lack: an object's unquoted keys.
+    return ast.literal_eval(re.sub(r"^(\s*)(\w+):", r"\1'\2':", found[1], flags=re.M))
+
+
+def test_static_embed_js_is_the_build_of_js_embed_js() -> None:
+    assert build_script().build() == BUILT, (
+        "static/embed.js is not the build of js/embed.js: run scripts/build_embed, and commit both"
+    )
+
+
+def test_the_build_is_at_most_4096_bytes_gzipped() -> None:
+    size = build_script().gzipped_size(BUILT)
+    assert size <= 4096, f"static/embed.js is {size:,} bytes gzipped (gzip -9), over 4,096"
+
+
+def test_every_button_the_widget_makes_is_type_button() -> None:
+    built = BUILT.decode()
+    made = re.findall(r"h\('button',(\{[^}]*\})", built)
+    assert made, "the widget makes its buttons with h('button', {...}); this test must follow"
+    assert all(attributes.startswith("{type:'button',") for attributes in made), made
+    markup = re.findall(r"<button\b[^>]*>", built)
+    assert all('type="button"' in tag for tag in markup), markup
+    assert "createElement('button')" not in built
+
+
+def test_the_widgets_default_set_and_english_are_the_services() -> None:
+    english = json.loads((ROOT / "static/i18n/en.json").read_text(encoding="utf-8"))
+    assert js_constant("KEYS") == [r.key for r in DEFAULT_REACTIONS]
+    assert js_constant("EMOJI") == [r.emoji for r in DEFAULT_REACTIONS]
+    assert js_constant("EN") == english
+    assert [english[r.key] for r in DEFAULT_REACTIONS] == [r.label for r in DEFAULT_REACTIONS]
