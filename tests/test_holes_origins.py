@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from widget.context import get_sites
-from widget.origins import normalize_origin
 from widget.sites import SiteError
+from widget.sites.origins import normalize_origin
 
 URL = "/v1/sites/demo/reactions"
 BODY = {"article": "a1", "reader": "reader-0123456789abcdef", "reaction": "love"}

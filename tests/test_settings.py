@@ -19,8 +19,8 @@ from widget import create_app
 from widget.context import get_sites
 from widget.ops import openapi_document
 from widget.redis_server import RedisServer
-from widget.settings import settings_json
 from widget.sites import DEFAULT_KEYS, SiteRegistry
+from widget.sites.settings import settings_json
 from widget.store import Store
 
 READERS = [f"reader-{i:012d}" for i in range(40)]

@@ -33,7 +33,7 @@ from tests.browser import (
 )
 from widget.articles import sign, signing_secret
 from widget.context import get_sites
-from widget.settings import update_settings
+from widget.sites.settings import update_settings
 
 __all__ = ["host", "make_page", "open_page", "site"]  # fixtures: used by name, as test arguments
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

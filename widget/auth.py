@@ -1,6 +1,6 @@
 """Who may read a site's tallies: a bearer API key, or a dashboard session made with one.
 
-Only digests of API keys are stored (``widget/site_ids.py``), and each is compared in
+Only digests of API keys are stored (``widget/sites/ids.py``), and each is compared in
 constant time. A key that is not the site's is told apart as "another site's key" (403)
 from "no key of ours" (401) by the site id that every key names (``rk_<site>_...``): one
 lookup of that site's record, whatever the number of sites, so a flood of wrong keys
@@ -16,8 +16,8 @@ from flask import request
 
 from .context import get_sites, require_site
 from .errors import ApiError
-from .site_ids import site_of_key
 from .sites import Site
+from .sites.ids import site_of_key
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="reactions"'}
 

@@ -17,8 +17,8 @@ from .context import RANDOM_SECRET_KEY, get_sites, get_store
 from .demo_data import demo_data_command
 from .errors import cannot_reach_redis
 from .reindex import reindex_command
-from .settings import settings_json, update_settings
 from .sites import Site, SiteError
+from .sites.settings import settings_json, update_settings
 from .store import STORAGE_ERRORS
 
 sites_cli = AppGroup("sites", help="Create and manage the sites that embed the widget.")

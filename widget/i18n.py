@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 from . import static_dir
-from .reactions_set import DEFAULT_REACTIONS
+from .sites.reactions import DEFAULT_REACTIONS
 from .validation import bad_request
 
 # BCP 47-ish: what the widget sends (Intl's canonical form) fits easily.

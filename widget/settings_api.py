@@ -13,7 +13,7 @@ from flask import Response, jsonify
 from .auth import require_publisher
 from .context import get_sites, get_store
 from .publisher_api import bp, json_body
-from .settings import SettingsError, settings_json, update_settings
+from .sites.settings import SettingsError, settings_json, update_settings
 from .validation import bad_request
 
 

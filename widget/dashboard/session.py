@@ -14,8 +14,8 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ..auth import session_matches
 from ..context import get_sites, get_store
-from ..site_ids import key_digest
 from ..sites import Site
+from ..sites.ids import key_digest
 
 
 class DashboardSessionInterface(SecureCookieSessionInterface):

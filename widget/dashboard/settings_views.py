@@ -16,8 +16,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from ..context import get_sites, get_store
-from ..settings import SettingsError, update_settings
 from ..sites import VISIBILITIES, Site
+from ..sites.settings import SettingsError, update_settings
 from . import bp
 from .session import csrf_ok
 from .views import signed_in

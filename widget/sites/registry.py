@@ -1,14 +1,10 @@
 """Sites: the Site record (name, origins, key digest, reaction set, settings) and the registry.
 
 A site is a publisher's website. Its record lives in Redis (through the store) as JSON;
-its settings are changed through ``widget/settings.py`` (the CLI, the publisher API and
+its settings are changed through ``settings.py`` (the CLI, the publisher API and
 the dashboard all call it). Only a digest of each API key is stored; the key itself is
 shown once, when it is made. A record written before a setting existed loads with that
 setting's default.
-
-Its parts live beside it: ids and API keys in ``site_ids.py``, origins in ``origins.py``,
-the reaction set in ``reactions_set.py``. Their names are exported here too, so
-``from .sites import ...`` keeps working for whatever deals with sites as a whole.
 """
 
 from __future__ import annotations
@@ -21,43 +17,23 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .origins import normalize_origin
-from .reactions_set import DEFAULT_KEYS, DEFAULT_REACTIONS, Reaction
-from .site_ids import (
-    API_KEY_PREFIX,
+from .ids import (
     SITE_ID,
     SiteError,
     check_site_id,
     key_digest,
     new_api_key,
-    site_of_key,
 )
+from .origins import normalize_origin
+from .reactions import DEFAULT_KEYS, DEFAULT_REACTIONS, Reaction
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store import Store
 
 
 VISIBILITIES = ("always", "after_reacting", "threshold", "publisher_only")
 # What "threshold" means for a site that never set one: counts show from 10 reactions.
 DEFAULT_VISIBILITY_THRESHOLD = 10
-
-__all__ = [
-    "API_KEY_PREFIX",
-    "DEFAULT_KEYS",
-    "DEFAULT_REACTIONS",
-    "DEFAULT_VISIBILITY_THRESHOLD",
-    "SITE_ID",
-    "VISIBILITIES",
-    "Reaction",
-    "Site",
-    "SiteError",
-    "SiteRegistry",
-    "check_site_id",
-    "key_digest",
-    "new_api_key",
-    "normalize_origin",
-    "site_of_key",
-]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .site_ids import SiteError
+from .ids import SiteError
 
 # The characters that IDNA 2003 (Python's "idna" codec) maps differently from the UTS 46
 # processing of today's browsers ("straße" is "strasse" to the codec, "xn--strae-oqa" to

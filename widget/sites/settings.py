@@ -15,10 +15,11 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from ..store import Store
+from .ids import SiteError
 from .origins import normalize_origin
-from .reactions_set import Reaction
-from .sites import VISIBILITIES, Site, SiteError, SiteRegistry
-from .store import Store
+from .reactions import Reaction
+from .registry import VISIBILITIES, Site, SiteRegistry
 
 FIELDS = (
     "name",
