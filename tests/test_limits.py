@@ -412,7 +412,7 @@ def test_dashboard_sign_in_attempts_are_limited_per_address(
     assert client.get("/dashboard/", environ_base=env("198.51.100.9")).status_code == 200
 
 
-# -- the reader API's limits, counted inside the requests' own calls (folded.py) ----------
+# -- the reader API's limits, counted inside the requests' own calls (reader/limits.py) --------
 
 
 def test_flask_limiter_hooks_stay_off_the_reader_api_only(

@@ -31,9 +31,9 @@ from tests.browser import (
     status,
     widget,
 )
-from widget.articles import sign, signing_secret
 from widget.context import get_sites
 from widget.sites.settings import update_settings
+from widget.sites.signing import sign, signing_secret
 
 __all__ = ["host", "make_page", "open_page", "site"]  # fixtures: used by name, as test arguments
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

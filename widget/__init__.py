@@ -11,8 +11,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errors, folded, limits, logs, metrics
+from . import config, errors, limits, logs, metrics
 from .context import RANDOM_SECRET_KEY, SITES, STORE
+from .reader.limits import skip_limiter_hooks
 from .sites import SiteRegistry
 from .store import Store, connect
 
@@ -60,9 +61,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     metrics.init_app(app)
     limits.init_app(app)
-    folded.skip_limiter_hooks(app)
+    skip_limiter_hooks(app)
 
-    from . import cli, demo, i18n, ops, reader_api
+    from . import cli, demo, ops
+    from .reader import api as reader_api
+    from .reader import i18n
 
     i18n.init_app(app)
 

@@ -16,10 +16,10 @@ from .auth import require_publisher
 from .context import get_store
 from .errors import ApiError
 from .publisher_api import _params, bp
+from .reader.visibility import article_closed
 from .sites import Site
 from .tallies import record_json
 from .validation import bad_request, check_article, check_title, check_url
-from .visibility import article_closed
 
 ARTICLE_FIELDS = frozenset({"title", "url", "closed"})
 MAX_BODY_BYTES = 4096

@@ -12,13 +12,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .articles import signing_secret
 from .context import RANDOM_SECRET_KEY, get_sites, get_store
 from .demo_data import demo_data_command
 from .errors import cannot_reach_redis
 from .reindex import reindex_command
 from .sites import Site, SiteError
 from .sites.settings import settings_json, update_settings
+from .sites.signing import signing_secret
 from .store import STORAGE_ERRORS
 
 sites_cli = AppGroup("sites", help="Create and manage the sites that embed the widget.")

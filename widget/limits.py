@@ -8,7 +8,7 @@ value read from the config at request time (each an environment variable, ``conf
 * ``RATELIMIT_WRITE_ARTICLE``: reaction posts per client address and article (``reader_api``);
 
   these three are not checked by flask-limiter but counted inside the requests' own Redis
-  calls, with flask-limiter's windows, keys, order and 429 (``folded.py``);
+  calls, with flask-limiter's windows, keys, order and 429 (``reader/limits.py``);
 * ``RATELIMIT_PUBLISHER``: publisher API requests per site API key; requests without the
   site's key are counted per address instead, so guessing keys is limited too
   (``publisher_api``);
@@ -57,7 +57,7 @@ from .store.keys import RATE_LIMIT_PREFIX, address_window_id, article_window_id
 def address_key() -> str:
     """Return the rate-limit key of the client: its address's keyed hash of the day."""
     # With a hash tag: all of an address's windows share a slot of a cluster, so the
-    # reader API counts them in one script (folded.py).
+    # reader API counts them in one script (reader/limits.py).
     return address_window_id(client_hash())
 
 

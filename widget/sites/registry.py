@@ -53,7 +53,7 @@ class Site:
     # Keys added to the default set, in the order they were added: the export's extra
     # columns, which must not move when the publisher reorders the set.
     added_keys: tuple[str, ...] = ()
-    # The random part of the signing secret, which is derived, never stored (articles.py).
+    # The random part of the signing secret, which is derived, never stored (signing.py).
     signing_nonce: str = ""
     loaded_at: float = field(default=0.0, compare=False)
 

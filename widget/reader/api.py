@@ -36,17 +36,14 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from . import config, i18n, metrics
-from .articles import check_signature_field, post_reaction
-from .clock import PerSecond
-from .context import get_store, require_site
-from .errors import ApiError
-from .folded import Folded, fold, windows
-from .limits import address_article_key_of, address_key
-from .privacy import client_hash
-from .query import parse_query
-from .sites import Site
-from .validation import (
+from .. import config, metrics
+from ..clock import PerSecond
+from ..context import get_store, require_site
+from ..errors import ApiError
+from ..limits import address_article_key_of, address_key
+from ..privacy import client_hash
+from ..sites import Site
+from ..validation import (
     bad_request,
     check_article,
     check_articles,
@@ -55,6 +52,10 @@ from .validation import (
     check_url,
     not_utf8_query,
 )
+from . import i18n
+from .articles import check_signature_field, post_reaction
+from .limits import Folded, fold, windows
+from .query import parse_query
 from .visibility import article_entry, closes_before
 
 bp = Blueprint("reader_api", __name__, url_prefix="/v1/sites/<site_id>/reactions")
@@ -73,7 +74,7 @@ def address_article_key() -> str:
 
 # Each limit and how it is keyed: limits.py. They are flask-limiter's limits with its
 # windows, keys and 429, but counted inside each request's own Redis call instead of in
-# a call of their own before the view (folded.py): a GET's window travels with its read,
+# a call of their own before the view (limits.py): a GET's window travels with its read,
 # a POST's windows are counted by its write script. A HEAD is a GET without the body, so
 # it spends the same budget; a preflight has a budget of its own (its own endpoint).
 READS = Folded(config.RATELIMIT_READ, frozenset({"GET", "HEAD", "OPTIONS"}), address_key)

@@ -5,52 +5,30 @@ lets it in: the site's ceiling (``MAX_ARTICLES_PER_SITE``), the address's budget
 articles a day (``NEW_ARTICLES_PER_ADDRESS_PER_DAY``) and, on a site with
 ``signed_articles`` on, the publisher's signature of the article id. All of it is decided
 in the same Redis call as the write (``store/writes.py``): the signature is checked here
-first, and its verdict counts only if the article turns out to be new; the ceiling and
-the budget are read and spent only then, so an existing article's path pays none of it.
-
-The signing secret is never stored. It is derived from the service's ``SECRET_KEY`` and
-a random nonce in the site's record: HMAC-SHA256(SECRET_KEY, "signing:<site>:<nonce>").
-A copy of Redis alone cannot forge a signature; rotating the secret replaces the nonce;
-changing ``SECRET_KEY`` changes every site's signing secret.
+first (``sites/signing.py``), and its verdict counts only if the article turns out to be
+new; the ceiling and the budget are read and spent only then, so an existing article's
+path pays none of it.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from . import metrics
-from .config import (
+from .. import metrics
+from ..config import (
     MAX_ARTICLES_PER_SITE,
     NEW_ARTICLES_PER_ADDRESS_PER_DAY,
     SECRET_KEY,
 )
-from .errors import ApiError
-from .limits import address_budget, address_cap
-from .sites import Site, SiteError, normalize_origin
-from .store import Admission, ArticleClosed, ArticleRefused, CapReached, Store, Tally, Window
-from .validation import bad_request
-
-SECRET_PREFIX = "ss_"
-
-
-def signing_secret(secret_key: str, site: Site) -> str | None:
-    """Return the site's signing secret, or None when it never had one made."""
-    if not site.signing_nonce:
-        return None
-    message = f"signing:{site.id}:{site.signing_nonce}".encode()
-    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
-    return SECRET_PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def sign(secret: str, article: str) -> str:
-    """Return an article's signature: lowercase hex HMAC-SHA256 of its id under the secret."""
-    return hmac.new(secret.encode(), article.encode(), hashlib.sha256).hexdigest()
+from ..errors import ApiError
+from ..limits import address_budget, address_cap
+from ..sites import Site, SiteError, normalize_origin
+from ..sites.signing import signature_refusal
+from ..store import Admission, ArticleClosed, ArticleRefused, CapReached, Store, Tally, Window
+from ..validation import bad_request
 
 
 def check_signature_field(signature: Any) -> str | None:
@@ -60,20 +38,6 @@ def check_signature_field(signature: Any) -> str | None:
     if not isinstance(signature, str) or len(signature) > 128:
         raise bad_request("signature must be a string of at most 128 characters")
     return signature
-
-
-def signature_refusal(secret_key: str, site: Site, article: str, signature: str | None) -> str:
-    """Return why a new article of the site would be refused for its signature, or ""."""
-    if not site.signed_articles:
-        return ""
-    if signature is None:
-        return "signature_required"
-    secret = signing_secret(secret_key, site)
-    expected = sign(secret, article) if secret else ""
-    # Constant time: a signature must not be found a byte at a time by its timing.
-    if not secret or not hmac.compare_digest(expected.encode(), signature.encode()):
-        return "invalid_signature"
-    return ""
 
 
 def reader_url(site: Site, url: str | None) -> str | None:

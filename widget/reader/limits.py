@@ -27,12 +27,12 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from limits import RateLimitItem, parse_many
 from redis.exceptions import ResponseError
 
-from . import config
-from .context import get_store
-from .errors import storage_full_response, storage_unavailable
-from .limits import limiter, too_many
-from .store import STORAGE_ERRORS, Window, WindowLimited, is_out_of_memory
-from .store.keys import window_key
+from .. import config
+from ..context import get_store
+from ..errors import storage_full_response, storage_unavailable
+from ..limits import limiter, too_many
+from ..store import STORAGE_ERRORS, Window, WindowLimited, is_out_of_memory
+from ..store.keys import window_key
 
 
 @dataclass(frozen=True)

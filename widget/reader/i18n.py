@@ -17,9 +17,9 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from . import static_dir
-from .sites.reactions import DEFAULT_REACTIONS
-from .validation import bad_request
+from .. import static_dir
+from ..sites.reactions import DEFAULT_REACTIONS
+from ..validation import bad_request
 
 # BCP 47-ish: what the widget sends (Intl's canonical form) fits easily.
 LANG_TAG = re.compile(r"[A-Za-z0-9-]{1,35}")

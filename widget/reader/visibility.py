@@ -21,8 +21,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .sites import Site
-from .store import Store, Tally, iso
+from ..sites import Site
+from ..store import Store, Tally, iso
 
 DAY_SECONDS = 86400
 
