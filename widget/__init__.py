@@ -72,11 +72,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reader_api.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(demo.bp)
-    from . import dashboard, publisher_api
+    from . import dashboard, publisher
     from .dashboard.session import DashboardSessionInterface
 
     app.session_interface = DashboardSessionInterface()
-    app.register_blueprint(publisher_api.bp)
+    app.register_blueprint(publisher.bp)
     app.register_blueprint(dashboard.bp)
     cli.register(app)
     return app

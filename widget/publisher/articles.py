@@ -12,14 +12,14 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from ..context import get_store
+from ..errors import ApiError
+from ..reader.visibility import article_closed
+from ..sites import Site
+from ..validation import bad_request, check_article, check_title, check_url
 from .auth import require_publisher
-from .context import get_store
-from .errors import ApiError
-from .publisher_api import _params, bp
-from .reader.visibility import article_closed
-from .sites import Site
+from .blueprint import bp, query_params
 from .tallies import record_json
-from .validation import bad_request, check_article, check_title, check_url
 
 ARTICLE_FIELDS = frozenset({"title", "url", "closed"})
 MAX_BODY_BYTES = 4096
@@ -55,7 +55,7 @@ def check_changes(body: Any) -> dict[str, str | None]:
 
 
 def _article_param() -> str:
-    params = _params({"article"})
+    params = query_params({"article"})
     if "article" not in params:
         raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
     return check_article(params["article"])

@@ -1,25 +1,19 @@
-"""The publisher API: a site's tallies for the publisher's own programs.
+"""The publisher API's routes: articles, summary, history, export and reset of a site.
 
-Threat model: every endpoint needs the site's API key as a bearer token (``auth.py``),
-so it is called by servers and scripts, not by readers' browsers: no CORS headers are
-sent, and no cookie is ever read here (the dashboard has its own session-based routes).
-Answers hold non-public data (first and last reaction times) and are ``no-store``.
+They belong to the publisher blueprint (``blueprint.py``: its key check, limits and
+``no-store``); ``export_response`` is the dashboard's export too.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from typing import Any
+from flask import Response, jsonify, stream_with_context
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
-
-from . import config
-from .auth import bearer_key, require_publisher
-from .context import get_sites, get_store
-from .errors import ApiError
-from .limits import address_key, configured, limiter
-from .sites import Site
+from ..context import get_store
+from ..errors import ApiError
+from ..sites import Site
+from ..validation import MAX_QUERY_CHARS, bad_request, check_article
+from .auth import require_publisher
+from .blueprint import bp, query_params
 from .tallies import (
     DEFAULT_DAYS,
     DEFAULT_LIMIT,
@@ -34,44 +28,6 @@ from .tallies import (
     sorts,
     summary,
 )
-from .validation import MAX_QUERY_CHARS, bad_request, check_article
-
-bp = Blueprint("publisher_api", __name__, url_prefix="/v1/sites/<site_id>")
-
-
-def publisher_key() -> str:
-    """Return the rate-limit key of a publisher request: the site's key, else the address."""
-    site_id = (request.view_args or {}).get("site_id")
-    api_key = bearer_key()
-    if site_id and api_key:
-        site = get_sites().get(str(site_id))
-        if site is not None and site.check_key(api_key):
-            return f"k:{site.id}"
-    return address_key()
-
-
-# One budget per site key, shared by every endpoint (limits.py says why keys are hashed).
-limiter.shared_limit(
-    configured(config.RATELIMIT_PUBLISHER), scope="publisher", key_func=publisher_key
-)(bp)
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    """Keep tallies out of every cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _params(allowed: Iterable[str]) -> dict[str, str]:
-    """Return the query parameters, refusing unknown or repeated ones."""
-    allowed = frozenset(allowed)
-    for name in request.args:
-        if name not in allowed:
-            raise bad_request(f"unknown query parameter {name!r}")
-        if len(request.args.getlist(name)) > 1:
-            raise bad_request(f"give {name!r} at most once")
-    return dict(request.args.items())
 
 
 def int_param(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -97,7 +53,7 @@ def sort_param(site: Site, raw: str | None) -> str:
 def articles(site_id: str) -> Response:
     """List the site's articles by total, recency or a reaction, a page at a time."""
     site = require_publisher(site_id)
-    params = _params({"sort", "limit", "cursor", "q"})
+    params = query_params({"sort", "limit", "cursor", "q"})
     sort = sort_param(site, params.get("sort"))
     limit = int_param(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     q = params.get("q")
@@ -116,7 +72,7 @@ def articles(site_id: str) -> Response:
 def site_summary(site_id: str) -> Response:
     """Return the site's totals, a per-day series and the top articles per reaction."""
     site = require_publisher(site_id)
-    params = _params({"days"})
+    params = query_params({"days"})
     days = int_param(params, "days", DEFAULT_DAYS, 1, MAX_DAYS)
     return jsonify(summary(get_store(), site, days))
 
@@ -125,7 +81,7 @@ def site_summary(site_id: str) -> Response:
 def article_history(site_id: str) -> Response:
     """Return one article's net change of each count per day."""
     site = require_publisher(site_id)
-    params = _params({"article", "days"})
+    params = query_params({"article", "days"})
     if "article" not in params:
         raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
     article = check_article(params["article"])
@@ -149,7 +105,7 @@ def export_response(site: Site, fmt: str) -> Response:
 def export(site_id: str) -> Response:
     """Stream every article of the site as CSV or JSON, a batch at a time."""
     site = require_publisher(site_id)
-    params = _params({"format"})
+    params = query_params({"format"})
     fmt = params.get("format", "csv")
     if fmt not in {"csv", "json"}:
         raise bad_request("format must be csv or json")
@@ -160,22 +116,9 @@ def export(site_id: str) -> Response:
 def reset(site_id: str) -> Response:
     """Remove one article's counts, readers and history."""
     site = require_publisher(site_id)
-    params = _params({"article"})
+    params = query_params({"article"})
     if "article" not in params:
         raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
     article = check_article(params["article"])
     get_store().reset_article(site.id, article, site.reaction_keys)
     return Response(status=204)
-
-
-def json_body() -> Any:
-    """Return the request's JSON body, or raise 415 or 400."""
-    if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    try:
-        return json.loads(request.get_data())
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
-        raise bad_request("the body is not valid JSON") from None
-
-
-from . import article_api, settings_api  # noqa: E402,F401  (their routes attach to bp)

@@ -14,10 +14,10 @@ import hmac
 
 from flask import request
 
-from .context import get_sites, require_site
-from .errors import ApiError
-from .sites import Site
-from .sites.ids import site_of_key
+from ..context import get_sites, require_site
+from ..errors import ApiError
+from ..sites import Site
+from ..sites.ids import site_of_key
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="reactions"'}
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .sites import Site
-from .store import TITLE_SORT_CHARS, ArticleRecord, Store, article_hash, day_name, member_hash
+from ..sites import Site
+from ..store import TITLE_SORT_CHARS, ArticleRecord, Store, article_hash, day_name, member_hash
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

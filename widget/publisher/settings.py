@@ -1,8 +1,8 @@
 """The publisher API's settings endpoints: ``GET`` and ``PATCH /v1/sites/{site}/settings``.
 
 Routes of the publisher blueprint (same API key, same rate limit, same ``no-store``),
-kept in their own module to keep ``publisher_api.py`` small. A PATCH goes through
-``settings.update_settings``, as the CLI and the dashboard do: an invalid body is 400
+kept in their own module as the site's settings are a feature of their own. A PATCH goes
+through ``sites.settings.update_settings``, as the CLI and the dashboard do: an invalid body is 400
 ``bad_request`` naming the field, and changes nothing.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from ..context import get_sites, get_store
+from ..sites.settings import SettingsError, settings_json, update_settings
+from ..validation import bad_request
 from .auth import require_publisher
-from .context import get_sites, get_store
-from .publisher_api import bp, json_body
-from .sites.settings import SettingsError, settings_json, update_settings
-from .validation import bad_request
+from .blueprint import bp, json_body
 
 
 @bp.get("/settings")
