@@ -17,7 +17,7 @@ from tests.conftest import app_config
 from tests.test_openapi import check
 from widget import create_app
 from widget.context import get_sites
-from widget.ops import openapi_document
+from widget.ops.health import openapi_document
 from widget.redis_server import RedisServer
 from widget.sites import DEFAULT_KEYS, SiteRegistry
 from widget.sites.settings import settings_json

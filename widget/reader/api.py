@@ -36,11 +36,12 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from .. import config, metrics
+from .. import config
 from ..clock import PerSecond
 from ..context import get_store, require_site
 from ..errors import ApiError
 from ..limits import address_article_key_of, address_key
+from ..ops import metrics
 from ..privacy import client_hash
 from ..sites import Site
 from ..validation import (

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .. import metrics
 from ..config import (
     MAX_ARTICLES_PER_SITE,
     NEW_ARTICLES_PER_ADDRESS_PER_DAY,
@@ -25,6 +24,7 @@ from ..config import (
 )
 from ..errors import ApiError
 from ..limits import address_budget, address_cap
+from ..ops import metrics
 from ..sites import Site, SiteError, normalize_origin
 from ..sites.signing import signature_refusal
 from ..store import Admission, ArticleClosed, ArticleRefused, CapReached, Store, Tally, Window

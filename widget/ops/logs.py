@@ -19,8 +19,8 @@ import time
 
 from flask import Flask, Response, current_app, g, request, request_started
 
-from . import config
-from .clock import PerSecond
+from .. import config
+from ..clock import PerSecond
 
 log = logging.getLogger("widget.requests")
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from ..context import get_store
+from ..errors import storage_full_response, storage_unavailable
+from ..store import STORAGE_ERRORS
 from . import metrics
-from .context import get_store
-from .errors import storage_full_response, storage_unavailable
-from .store import STORAGE_ERRORS
 
 bp = Blueprint("ops", __name__)
 
@@ -20,7 +20,7 @@ bp = Blueprint("ops", __name__)
 @cache
 def openapi_document() -> dict[str, Any]:
     """Return the OpenAPI 3.1 document kept in the package."""
-    text = resources.files("widget").joinpath("openapi.json").read_text("utf-8")
+    text = resources.files("widget.ops").joinpath("openapi.json").read_text("utf-8")
     return dict(json.loads(text))
 
 
