@@ -36,9 +36,9 @@ def ensure_demo_site(env: dict[str, str], data_dir: Path, base: str) -> str | No
     gunicorn serves, so the widget on /demo and the dashboard read the same counts.
     """
     from . import create_app
+    from .cli.demo_data import generate
     from .context import get_sites, get_store
     from .demo import ARTICLES
-    from .demo_data import generate
 
     app = create_app({"REDIS_URL": env["REDIS_URL"], "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():

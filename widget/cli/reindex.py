@@ -9,10 +9,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .context import get_sites, get_store
-from .errors import cannot_reach_redis
-from .sites import Site
-from .store import STORAGE_ERRORS
+from ..context import get_sites, get_store
+from ..errors import cannot_reach_redis
+from ..sites import Site
+from ..store import STORAGE_ERRORS
 
 
 @click.command("reindex")

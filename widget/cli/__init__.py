@@ -1,4 +1,7 @@
-"""The flask commands: ``flask --app widget sites ...``."""
+"""The flask commands: ``flask --app widget sites ...``, ``reindex`` and ``demo-data``.
+
+The ``sites`` group lives here; ``reindex.py`` and ``demo_data.py`` hold the other two.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .context import RANDOM_SECRET_KEY, get_sites, get_store
+from ..context import RANDOM_SECRET_KEY, get_sites, get_store
+from ..errors import cannot_reach_redis
+from ..sites import Site, SiteError
+from ..sites.settings import settings_json, update_settings
+from ..sites.signing import signing_secret
+from ..store import STORAGE_ERRORS
 from .demo_data import demo_data_command
-from .errors import cannot_reach_redis
 from .reindex import reindex_command
-from .sites import Site, SiteError
-from .sites.settings import settings_json, update_settings
-from .sites.signing import signing_secret
-from .store import STORAGE_ERRORS
 
 sites_cli = AppGroup("sites", help="Create and manage the sites that embed the widget.")
 

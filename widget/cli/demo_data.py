@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import click
 from flask.cli import with_appcontext
 
-from .context import get_sites, get_store
-from .demo import ARTICLES as DEMO_PAGES
-from .sites import Site, SiteError
-from .store import Store
+from ..context import get_sites, get_store
+from ..demo import ARTICLES as DEMO_PAGES
+from ..sites import Site, SiteError
+from ..store import Store
 
 DAY = 86_400
 DEMO_IDS = frozenset(article for article, _ in DEMO_PAGES)
