@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.helpers import app_config
 from widget import create_app
 from widget.context import get_sites
+from widget.local.redis_server import RedisServer
 from widget.ops import health
-from widget.redis_server import RedisServer
 from widget.store import Store, connect, day_of
 
 SITE = "demo"

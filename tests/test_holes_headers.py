@@ -12,7 +12,7 @@ import requests
 from tests.conftest import app_config
 from tests.rawhttp import raw_request
 from widget import create_app
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 READER = "reader-0123456789abcdef"
 

@@ -18,7 +18,7 @@ import yaml
 from tests.conftest import app_config, start_gunicorn
 from widget import create_app, privacy
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "/v1/sites/demo/reactions"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from widget.redis_server import RedisServer, RedisServerError, free_port
+from widget.local.redis_server import RedisServer, RedisServerError, free_port
 
 HOST = "127.0.0.1"
 

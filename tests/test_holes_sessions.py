@@ -15,7 +15,7 @@ import requests
 from tests.conftest import app_config
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 OVERVIEW = "Overview"
 

@@ -20,7 +20,7 @@ import requests
 from tests.helpers import app_config, start_gunicorn, wait_for
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer, free_port
+from widget.local.redis_server import RedisServer, free_port
 from widget.store import Store, day_of
 
 SITE = "demo"

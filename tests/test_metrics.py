@@ -17,7 +17,7 @@ from tests.helpers import LiveServer, app_config, start_gunicorn
 from tests.test_dashboard import limited_app, refuse_new_articles
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 SITE = "demo"

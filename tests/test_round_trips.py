@@ -26,7 +26,7 @@ from tests.helpers import app_config, counting_round_trips
 from widget import create_app
 from widget.context import get_sites
 from widget.limits import limiter
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 pytestmark = pytest.mark.on_cluster_too
 

@@ -64,7 +64,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     skip_limiter_hooks(app)
 
-    from . import cli, demo
+    from . import cli
+    from .local import demo
     from .ops import health
     from .reader import api as reader_api
     from .reader import i18n

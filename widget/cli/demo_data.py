@@ -18,7 +18,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..context import get_sites, get_store
-from ..demo import ARTICLES as DEMO_PAGES
+from ..local.demo import ARTICLES as DEMO_PAGES
 from ..sites import Site, SiteError
 from ..store import Store
 

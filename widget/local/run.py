@@ -1,6 +1,6 @@
 """The run command's engine: a local Redis, a demo site, gunicorn, and a clean stop.
 
-``scripts/run`` makes the virtual environment and calls ``python -m widget.localrun``.
+``scripts/run`` makes the virtual environment and calls ``python -m widget.local.run``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import config
+from .. import config
 from .redis_server import RedisServer, RedisServerError, free_port, port_is_free
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REDIS_PORT = 6380
 # The run command's Redis refuses writes past this (REDIS_MAXMEMORY; docs/redis.md sizes it).
 DEFAULT_MAXMEMORY = "1gb"
@@ -35,9 +35,9 @@ def ensure_demo_site(env: dict[str, str], data_dir: Path, base: str) -> str | No
     The data goes through ``flask --app widget demo-data``'s code into the Redis that
     gunicorn serves, so the widget on /demo and the dashboard read the same counts.
     """
-    from . import create_app
-    from .cli.demo_data import generate
-    from .context import get_sites, get_store
+    from .. import create_app
+    from ..cli.demo_data import generate
+    from ..context import get_sites, get_store
     from .demo import ARTICLES
 
     app = create_app({"REDIS_URL": env["REDIS_URL"], "SECRET_KEY": env["SECRET_KEY"]})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-bp = Blueprint("demo", __name__, url_prefix="/demo")
+bp = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates")
 
 DEMO_SITE = "demo"
 
