@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -24,15 +23,9 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 64 * 1024
 
 
-def static_dir() -> Path:
-    """Return the folder embed.js is served from: in the wheel, else the checkout's."""
-    packaged = Path(__file__).parent / "static"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "static"
-
-
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the service: defaults, then the environment, then a test override."""
-    app = Flask(__name__, static_folder=str(static_dir()), static_url_path="/static")
+    app = Flask(__name__, static_folder=str(config.static_dir()), static_url_path="/static")
     app.config.update(config.from_environ())
     if test_config:
         app.config.update(test_config)

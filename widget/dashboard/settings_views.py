@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from ..context import get_sites, get_store
 from ..sites import VISIBILITIES, Site
 from ..sites.settings import SettingsError, update_settings
-from . import bp
+from .blueprint import bp
 from .session import csrf_ok
 from .views import signed_in
 

@@ -28,7 +28,8 @@ from ..reader.visibility import article_closed
 from ..sites import Site
 from ..store import ArticleRecord
 from ..validation import MAX_QUERY_CHARS, check_article
-from . import bp, charts
+from . import charts
+from .blueprint import bp
 from .session import csrf_ok, csrf_token, sign_in, sign_out, signed_in_site
 
 PAGE_SIZE = 25

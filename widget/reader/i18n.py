@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from .. import static_dir
+from ..config import static_dir
 from ..sites.reactions import DEFAULT_REACTIONS
 from ..validation import bad_request
 
