@@ -174,6 +174,6 @@ def test_under_gunicorn_the_cookie_is_secure_and_a_copy_dies_at_sign_out(
 
 
 def test_compose_ships_secure_cookies() -> None:
-    from tests.test_holes_proxies import compose_environment
+    from tests.test_proxies_hostile import compose_environment
 
     assert str(compose_environment()["SESSION_COOKIE_SECURE"]) == "1"
