@@ -1,5 +1,5 @@
-"""Holes found in review (issue 10): dashboard sessions are Secure, bounded in time, end on
-the server at sign-out, and cannot be ended by a link from another site."""
+"""Dashboard sessions against theft and forced sign-out: they are Secure, bounded in time,
+end on the server at sign-out, and cannot be ended by a link from another site."""
 
 from __future__ import annotations
 

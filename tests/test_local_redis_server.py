@@ -1,5 +1,5 @@
-"""Holes found in review (issue 10): when the local redis-server cannot start, the error
-says why (its own words, its exit code), not "read of closed file"."""
+"""The local redis-server: when it cannot start, the error says why (its own words, its exit
+code), not "read of closed file"."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Holes found in review (issue 10): X-Forwarded-For values with ports, brackets or junk,
-and the shipped configurations, which must not let a direct client choose its address."""
+"""Proxies and hostile clients: X-Forwarded-For values with ports, brackets or junk, and
+the shipped configurations, which must not let a direct client choose its address."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Holes found in review (issue 10): a wrong API key costs one lookup, not a read of
-every site."""
+"""Publisher auth under attack: a wrong API key costs one lookup, not a read of every site."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Holes found in review (issue 10): a cursor holding NaN, Infinity or garbage is a 400."""
+"""The publisher API's paging cursor, forged: one holding NaN, Infinity or garbage is a 400."""
 
 from __future__ import annotations
 

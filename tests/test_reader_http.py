@@ -1,4 +1,4 @@
-"""Holes found in review (issue 10), at the HTTP edge: bad text, big bodies, odd queries."""
+"""The reader API at the HTTP edge, where attackers probe: bad text, big bodies, odd queries."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Holes found in review (issue 10): nosniff on every answer, and a metrics method label
-that a client cannot grow."""
+"""Headers and labels a client could abuse: nosniff on every answer, and a metrics method
+label that a client cannot grow."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Holes found in review (issue 10): international domain names among allowed origins are
-stored as browsers send them (punycode), so they match."""
+"""A site's allowed origins: international domain names among them are stored as browsers
+send them (punycode), so they match."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The widget names articles as the publisher wants (issue 10), in a real Chromium.
+"""The widget names articles as the publisher wants, in a real Chromium.
 
 A signed site counts a new article only with the signature the publisher's CMS rendered
 into ``data-signature``; and a page without ``data-url`` sends its origin and path as the

@@ -203,10 +203,10 @@ def get_counts(site_id: str) -> Response:
     if any(name in environ for name in CONDITIONAL_HEADERS):
         response.make_conditional(request)
     else:
-        # Measured (the rule: a hand-written copy of a library routine stays only where it
-        # earns 5% on its endpoint): this and the Vary shortcut above cost a one-article GET
-        # 244-249 µs of CPU against 267-284 µs with make_conditional() and vary.add() (the
-        # Flask test client, best of 5 x 300, 2026-11-29): 8-14%.
+        # Kept because it earns more than 5% (the rule for a hand-written copy of a library
+        # routine): this and the Vary shortcut above save a one-article GET 8-14% of its
+        # CPU against make_conditional() and vary.add() (docs/benchmark.md, "Hand-written
+        # copies of library routines").
         # All that make_conditional() adds to a request with no condition (its Content-Length
         # is set already), without its parsing of headers that are not there.
         response.headers["Date"] = _http_date(int(time.time()))

@@ -1,7 +1,7 @@
 """The reader API's rate limits, counted inside the requests' own Redis calls.
 
 flask-limiter checks each limit with a Redis call of its own before the view runs: on the
-reader API's hot paths that was half of their round trips (issue 13). A limit declared
+reader API's hot paths that was half of their round trips. A limit declared
 with ``fold`` keeps flask-limiter's documented meaning: its setting (``RATELIMIT_*``,
 parsed by the ``limits`` library) and the ``RATELIMIT_ENABLED`` switch; the same fixed
 windows under the same keys (``limits``' ``key_for`` of the key function and the endpoint,

@@ -4,11 +4,9 @@
 errors="strict")``, the parse behind werkzeug's ``request.args`` but refusing bytes that are
 not UTF-8 (werkzeug keeps them percent-encoded, "%FF", which would name another article).
 It earns its place by measurement (the rule: a hand-written copy of a library routine stays
-only where it earns at least 5% on its endpoint): a 100-article counts GET costs 986 µs of
-CPU with it and 1,080 µs with ``request.args`` (9% less; the Flask test client in one
-process, best of 5 x 300, 2026-11-29). ``scripts/bench``'s figures for that endpoint moved by
-more than that from run to run on the shared 2-core machine, so the in-process figure is
-the one that decides.
+only where it earns at least 5% on its endpoint): about 9% of a 100-article counts GET's CPU,
+measured in one process because ``scripts/bench`` moves more than that from run to run
+(the figures: ``docs/benchmark.md``, "Hand-written copies of library routines").
 """
 
 from __future__ import annotations
