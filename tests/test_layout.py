@@ -5,8 +5,8 @@ import counts when it runs as the module is imported: at module level (in class 
 ``if``, ``try`` and ``with`` too, but not under ``if TYPE_CHECKING:`` nor in functions).
 ``import a.b`` and ``from a.b import c`` lead to ``a.b`` (to ``a.b.c`` when ``c`` is a
 module), and to each package above it that is not a package of the importer's own (those
-run first anyway). ``from . import name`` of a package's own name leads to its
-``__init__``: that is how ``i18n`` used to import ``static_dir`` from ``widget``.
+run first anyway). ``from . import name`` of a name that a package's ``__init__`` defines
+leads to that ``__init__``, even the importer's own package's.
 """
 
 from __future__ import annotations
