@@ -10,9 +10,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errors, limits
+from . import cli, config, dashboard, errors, limits, publisher
 from .context import RANDOM_SECRET_KEY, SITES, STORE
-from .ops import logs, metrics
+from .dashboard.session import DashboardSessionInterface
+from .local import demo
+from .ops import health, logs, metrics
+from .reader import api as reader_api
+from .reader import i18n
 from .reader.limits import skip_limiter_hooks
 from .sites import SiteRegistry
 from .store import Store, connect
@@ -57,20 +61,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     skip_limiter_hooks(app)
 
-    from . import cli
-    from .local import demo
-    from .ops import health
-    from .reader import api as reader_api
-    from .reader import i18n
-
     i18n.init_app(app)
 
     app.register_blueprint(reader_api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(demo.bp)
-    from . import dashboard, publisher
-    from .dashboard.session import DashboardSessionInterface
-
     app.session_interface = DashboardSessionInterface()
     app.register_blueprint(publisher.bp)
     app.register_blueprint(dashboard.bp)
