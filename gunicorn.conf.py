@@ -61,7 +61,7 @@ limit_request_field_size = 8190
 
 # The access log leaves out the client address and the query string (which can hold a
 # reader token): method, path, status, bytes, seconds, request id.
-# The app writes its own line per request (widget/logs.py, LOG_FORMAT text or json), so
+# The app writes its own line per request (widget/ops/logs.py, LOG_FORMAT text or json), so
 # gunicorn's access log is off unless ACCESS_LOG names a file (or "-").
 accesslog = os.environ.get("ACCESS_LOG") or None
 access_log_format = "%(m)s %(U)s %(s)s %(B)s %(L)ss id=%({x-request-id}o)s"

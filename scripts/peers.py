@@ -444,7 +444,7 @@ def ours(
     if worker_class == "sync":
         threads = 1
     sys.path.insert(0, str(ROOT))
-    from widget.redis_server import RedisServer
+    from widget.local.redis_server import RedisServer
     from widget.sites import SiteRegistry
     from widget.store import Store, connect
 

@@ -18,7 +18,7 @@ import redis
 from tests.helpers import ROOT, LiveServer, LocalCluster, app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 # -- which tests are slow, and which run on a cluster too ----------------------------------
 

@@ -23,7 +23,7 @@ import redis
 import requests
 from redis.cluster import RedisCluster
 
-from widget.redis_server import RedisServer, free_port, port_is_free
+from widget.local.redis_server import RedisServer, free_port, port_is_free
 from widget.sites import DEFAULT_REACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent

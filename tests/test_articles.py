@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from redis.cluster import RedisCluster
 
-from widget.articles import sign, signing_secret
 from widget.context import get_sites
+from widget.sites.signing import sign, signing_secret
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too

@@ -15,7 +15,7 @@ import requests
 
 from tests.helpers import LiveServer
 from widget.context import get_sites
-from widget.settings import apply_settings
+from widget.sites.settings import apply_settings
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too

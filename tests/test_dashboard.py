@@ -16,7 +16,7 @@ import pytest
 from tests.helpers import app_config
 from widget import create_app
 from widget.context import get_sites
-from widget.localrun import ensure_demo_site
+from widget.local.run import ensure_demo_site
 from widget.sites import DEFAULT_REACTIONS
 from widget.store import CapReached
 

@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 
 from tests.test_dashboard import KEYS, XSS_ARTICLE, XSS_TITLE, react
 from tests.widget_host import serious_violations
+from widget.cli.demo_data import generate
 from widget.context import get_sites
-from widget.demo_data import generate
-from widget.localrun import ensure_demo_site
+from widget.local.run import ensure_demo_site
 
 # -- in a real Chromium ------------------------------------------------------------------
 

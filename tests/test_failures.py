@@ -26,7 +26,7 @@ import requests
 from tests.helpers import LiveServer, app_config, start_gunicorn, wait_for
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 from widget.store import Store, article_hash, connect
 
 # Each test starts processes of its own (redis-server, gunicorn, the run command).

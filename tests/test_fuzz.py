@@ -23,9 +23,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.helpers import app_config
-from widget import create_app, ops
+from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
+from widget.ops import health
 from widget.store import Store, connect, day_of
 
 SITE = "demo"
@@ -55,7 +56,7 @@ def fuzzed(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[tup
 def operations() -> list[tuple[str, str]]:
     """Return (method, path) of every operation of the OpenAPI document."""
     methods = {"get", "post", "put", "patch", "delete", "options", "head"}
-    paths = ops.openapi_document()["paths"]
+    paths = health.openapi_document()["paths"]
     return [(m.upper(), p) for p, item in paths.items() for m in item if m in methods]
 
 

@@ -20,7 +20,7 @@ import redis
 from tests.conftest import app_config
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 from widget.store import keys
 
 pytestmark = pytest.mark.slow

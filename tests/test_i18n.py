@@ -1,4 +1,4 @@
-"""Label resolution (widget/i18n.py) and the counts GET's lang parameter."""
+"""Label resolution (widget/reader/i18n.py) and the counts GET's lang parameter."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from widget import i18n
+from widget.reader import i18n
 from widget.sites import DEFAULT_REACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent

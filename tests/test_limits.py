@@ -20,7 +20,7 @@ import requests
 from tests.helpers import app_config, start_gunicorn, wait_for
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer, free_port
+from widget.local.redis_server import RedisServer, free_port
 from widget.store import Store, day_of
 
 SITE = "demo"
@@ -412,7 +412,7 @@ def test_dashboard_sign_in_attempts_are_limited_per_address(
     assert client.get("/dashboard/", environ_base=env("198.51.100.9")).status_code == 200
 
 
-# -- the reader API's limits, counted inside the requests' own calls (folded.py) ----------
+# -- the reader API's limits, counted inside the requests' own calls (reader/limits.py) --------
 
 
 def test_flask_limiter_hooks_stay_off_the_reader_api_only(

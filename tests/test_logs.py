@@ -14,7 +14,7 @@ import requests
 from tests.helpers import app_config, start_gunicorn
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 READER = "reader-SECRET0123456789"
 ADDRESS = "203.0.113.77"

@@ -17,7 +17,7 @@ from tests.helpers import LiveServer, app_config, start_gunicorn
 from tests.test_dashboard import limited_app, refuse_new_articles
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 SITE = "demo"
@@ -204,7 +204,7 @@ def test_a_worker_file_read_while_it_is_made_does_not_fail_the_scrape(
     # later; a scrape in between must wait for it, not answer 500.
     from prometheus_client.mmap_dict import MmapedDict
 
-    from widget import metrics
+    from widget.ops import metrics
 
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     made = tmp_path / "counter_4242.db"

@@ -12,7 +12,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.test import EnvironBuilder
 
-from widget.ops import openapi_document
+from widget.ops.health import openapi_document
 
 ORIGIN = "https://news.example"
 READER = "reader-0123456789abcdef"

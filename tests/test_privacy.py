@@ -13,8 +13,8 @@ import redis
 from tests.helpers import SECRET, app_config
 from widget import create_app
 from widget.context import get_sites
+from widget.local.redis_server import RedisServer
 from widget.privacy import address_hash
-from widget.redis_server import RedisServer
 from widget.store import CAP_TTL_SECONDS, CapReached, Store
 
 URL = "/v1/sites/demo/reactions"

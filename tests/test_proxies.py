@@ -11,7 +11,7 @@ import redis
 from tests.helpers import app_config
 from widget import create_app
 from widget.context import get_sites
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 URL = "/v1/sites/demo/reactions"
 PROXY = "10.0.0.2"

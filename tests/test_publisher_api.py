@@ -16,7 +16,7 @@ import pytest
 from openapi_core import OpenAPI
 
 from tests.test_openapi import check
-from widget.ops import openapi_document
+from widget.ops.health import openapi_document
 from widget.sites import DEFAULT_REACTIONS
 from widget.store import CapReached
 

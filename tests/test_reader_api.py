@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, quote
 import pytest
 import redis
 
-from widget.query import parse_query
+from widget.reader.query import parse_query
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too
@@ -156,7 +156,7 @@ ODD_QUERIES = ["", "&", "a", "a=", "=b", "a=1&&b=2", "a=%", "a=%zz%2", "a=%e2%82
 
 @pytest.mark.parametrize("query", ODD_QUERIES)
 def test_the_query_is_read_as_werkzeug_reads_it_but_strictly(query: str) -> None:
-    # widget/query.py replaces request.args for speed: it must read every query alike,
+    # widget/reader/query.py replaces request.args for speed: it must read every query alike,
     # except that bytes that are not UTF-8 are refused (a 400) rather than kept as "%FF".
     try:
         expected = parse_qsl(query, keep_blank_values=True, errors="strict")

@@ -1,4 +1,4 @@
-"""Redis round trips per request of the reader API, rate limits on: the numbers of issue 13.
+"""Redis round trips per request of the reader API, rate limits on, on one Redis and a cluster.
 
 A round trip is a wait for replies: commands sent to several nodes of a cluster before any
 reply is read (as its pipeline does) are one trip, each node's share counted apart as a
@@ -26,7 +26,7 @@ from tests.helpers import app_config, counting_round_trips
 from widget import create_app
 from widget.context import get_sites
 from widget.limits import limiter
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 pytestmark = pytest.mark.on_cluster_too
 

@@ -13,18 +13,18 @@ import pytest
 import requests
 
 from tests.helpers import ROOT
-from widget.redis_server import free_port
+from widget.local.redis_server import free_port
 
 # Each test starts processes of its own (redis-server, gunicorn, the run command).
 pytestmark = pytest.mark.slow
 
 
 def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
-    """Start `python -m widget.localrun` and return it with what it printed up to 'Stop:'."""
+    """Start `python -m widget.local.run` and return it with what it printed up to 'Stop:'."""
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "SECRET_KEY"}}
     env.update({"DATA_DIR": str(data_dir), "PORT": str(port), "WEB_CONCURRENCY": "1"})
     process = subprocess.Popen(
-        [sys.executable, "-m", "widget.localrun"],
+        [sys.executable, "-m", "widget.local.run"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -17,10 +17,10 @@ from tests.conftest import app_config
 from tests.test_openapi import check
 from widget import create_app
 from widget.context import get_sites
-from widget.ops import openapi_document
-from widget.redis_server import RedisServer
-from widget.settings import settings_json
+from widget.local.redis_server import RedisServer
+from widget.ops.health import openapi_document
 from widget.sites import DEFAULT_KEYS, SiteRegistry
+from widget.sites.settings import settings_json
 from widget.store import Store
 
 READERS = [f"reader-{i:012d}" for i in range(40)]

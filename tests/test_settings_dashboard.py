@@ -11,7 +11,7 @@ import pytest
 
 from tests.test_dashboard import csrf_of, sign_in
 from widget.context import get_sites
-from widget.settings import settings_json
+from widget.sites.settings import settings_json
 
 READER = "reader-000000000001"
 

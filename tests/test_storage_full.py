@@ -17,8 +17,8 @@ import redis
 from tests.conftest import app_config
 from widget import create_app
 from widget.context import get_sites
-from widget.localrun import DEFAULT_MAXMEMORY
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
+from widget.local.run import DEFAULT_MAXMEMORY
 
 READER = "reader-token-0000000001"
 

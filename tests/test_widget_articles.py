@@ -1,4 +1,4 @@
-"""The widget names articles as the publisher wants (issue 10), in a real Chromium.
+"""The widget names articles as the publisher wants, in a real Chromium.
 
 A signed site counts a new article only with the signature the publisher's CMS rendered
 into ``data-signature``; and a page without ``data-url`` sends its origin and path as the
@@ -31,9 +31,9 @@ from tests.browser import (
     status,
     widget,
 )
-from widget.articles import sign, signing_secret
 from widget.context import get_sites
-from widget.settings import update_settings
+from widget.sites.settings import update_settings
+from widget.sites.signing import sign, signing_secret
 
 __all__ = ["host", "make_page", "open_page", "site"]  # fixtures: used by name, as test arguments
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

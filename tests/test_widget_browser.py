@@ -39,7 +39,7 @@ from tests.browser import (
     widget,
 )
 from widget.context import get_sites
-from widget.redis_server import free_port
+from widget.local.redis_server import free_port
 
 __all__ = ["host", "make_page", "open_page", "site"]  # fixtures: used by name, as test arguments
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ from test_widget_i18n import host, new_page
 from widget_host import embed_page
 
 from tests.browser import HostPages
-from widget.redis_server import free_port
+from widget.local.redis_server import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["host", "new_page"]

@@ -24,7 +24,7 @@ from tests.helpers import (
     start_gunicorn,
     wait_for_every_worker,
 )
-from widget.redis_server import RedisServer
+from widget.local.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
 

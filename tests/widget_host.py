@@ -1,4 +1,4 @@
-"""What the widget's browser tests of issue 12 share: pages in a language, axe, measuring."""
+"""What the widget's language and listing browser tests share: pages, axe, measuring."""
 
 from __future__ import annotations
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errors, folded, limits, logs, metrics
+from . import cli, config, dashboard, errors, limits, publisher
 from .context import RANDOM_SECRET_KEY, SITES, STORE
+from .dashboard.session import DashboardSessionInterface
+from .local import demo
+from .ops import health, logs, metrics
+from .reader import api as reader_api
+from .reader import i18n
+from .reader.limits import skip_limiter_hooks
 from .sites import SiteRegistry
 from .store import Store, connect
 
@@ -22,15 +27,9 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_LENGTH = 64 * 1024
 
 
-def static_dir() -> Path:
-    """Return the folder embed.js is served from: in the wheel, else the checkout's."""
-    packaged = Path(__file__).parent / "static"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "static"
-
-
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the service: defaults, then the environment, then a test override."""
-    app = Flask(__name__, static_folder=str(static_dir()), static_url_path="/static")
+    app = Flask(__name__, static_folder=str(config.static_dir()), static_url_path="/static")
     app.config.update(config.from_environ())
     if test_config:
         app.config.update(test_config)
@@ -60,20 +59,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     metrics.init_app(app)
     limits.init_app(app)
-    folded.skip_limiter_hooks(app)
-
-    from . import cli, demo, i18n, ops, reader_api
+    skip_limiter_hooks(app)
 
     i18n.init_app(app)
 
     app.register_blueprint(reader_api.bp)
-    app.register_blueprint(ops.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(demo.bp)
-    from . import dashboard, publisher_api
-    from .dashboard.session import DashboardSessionInterface
-
     app.session_interface = DashboardSessionInterface()
-    app.register_blueprint(publisher_api.bp)
+    app.register_blueprint(publisher.bp)
     app.register_blueprint(dashboard.bp)
     cli.register(app)
     return app

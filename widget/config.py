@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask_limiter.constants import ConfigVars
@@ -223,3 +224,9 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         except ValueError as exc:
             raise RuntimeError(f"bad value for {setting.name}: {exc}") from None
     return config
+
+
+def static_dir() -> Path:
+    """Return the folder embed.js is served from: in the wheel, else the checkout's."""
+    packaged = Path(__file__).parent / "static"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "static"

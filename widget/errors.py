@@ -14,7 +14,8 @@ from flask import Flask, Response, jsonify, request
 from redis.exceptions import ResponseError
 from werkzeug.exceptions import HTTPException
 
-from . import config, metrics
+from . import config
+from .ops import metrics
 from .store import STORAGE_ERRORS, is_out_of_memory
 
 # The default code for each status, where a view did not name a more precise one.

@@ -3,16 +3,16 @@
 Each limit is declared where it applies, beside the view or blueprint it guards, with its
 value read from the config at request time (each an environment variable, ``config.py``):
 
-* ``RATELIMIT_READ``: counts reads (and preflights) per client address (``reader_api``);
-* ``RATELIMIT_WRITE``: reaction posts per client address (``reader_api``);
-* ``RATELIMIT_WRITE_ARTICLE``: reaction posts per client address and article (``reader_api``);
+* ``RATELIMIT_READ``: counts reads (and preflights) per client address (``reader/api.py``);
+* ``RATELIMIT_WRITE``: reaction posts per client address (``reader/api.py``);
+* ``RATELIMIT_WRITE_ARTICLE``: reaction posts per client address and article (``reader/api.py``);
 
   these three are not checked by flask-limiter but counted inside the requests' own Redis
-  calls, with flask-limiter's windows, keys, order and 429 (``folded.py``);
+  calls, with flask-limiter's windows, keys, order and 429 (``reader/limits.py``);
 * ``RATELIMIT_PUBLISHER``: publisher API requests per site API key; requests without the
   site's key are counted per address instead, so guessing keys is limited too
-  (``publisher_api``);
-* ``RATELIMIT_SIGNIN``: dashboard sign-in attempts per address (``dashboard.views``).
+  (``publisher/blueprint.py``);
+* ``RATELIMIT_SIGNIN``: dashboard sign-in attempts per address (``dashboard/views.py``).
 
 The ballot-stuffing cap (``READERS_PER_ADDRESS_PER_ARTICLE``) is not a limit of this
 module: it has to be checked in the same atomic step as the write (``store.set_reaction``).
@@ -57,7 +57,7 @@ from .store.keys import RATE_LIMIT_PREFIX, address_window_id, article_window_id
 def address_key() -> str:
     """Return the rate-limit key of the client: its address's keyed hash of the day."""
     # With a hash tag: all of an address's windows share a slot of a cluster, so the
-    # reader API counts them in one script (folded.py).
+    # reader API counts them in one script (reader/limits.py).
     return address_window_id(client_hash())
 
 

@@ -16,7 +16,7 @@ from ..errors import ApiError
 from ..sites import Site
 from ..store import ArticleRecord
 from ..validation import check_title, check_url
-from . import bp
+from .blueprint import bp
 from .session import csrf_ok
 from .views import article_page, requested_record, signed_in
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..reactions_set import Reaction
+from ..sites.reactions import Reaction
 
 COLOURS = 8  # classes r0..r7 in dashboard.css; more reactions reuse them
 WIDTH, HEIGHT = 720, 230

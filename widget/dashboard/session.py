@@ -12,10 +12,10 @@ import secrets
 from flask import Flask, Request, current_app, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from ..auth import session_matches
 from ..context import get_sites, get_store
-from ..site_ids import key_digest
+from ..publisher.auth import session_matches
 from ..sites import Site
+from ..sites.ids import key_digest
 
 
 class DashboardSessionInterface(SecureCookieSessionInterface):

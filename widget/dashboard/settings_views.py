@@ -16,9 +16,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from ..context import get_sites, get_store
-from ..settings import SettingsError, update_settings
 from ..sites import VISIBILITIES, Site
-from . import bp
+from ..sites.settings import SettingsError, update_settings
+from .blueprint import bp
 from .session import csrf_ok
 from .views import signed_in
 

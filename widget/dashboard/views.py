@@ -14,13 +14,22 @@ from .. import config
 from ..context import get_store
 from ..errors import ApiError
 from ..limits import address_cap, configured, limiter
-from ..publisher_api import export_response
+from ..publisher.api import export_response
+from ..publisher.tallies import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    CursorError,
+    history,
+    list_articles,
+    sorts,
+    summary,
+)
+from ..reader.visibility import article_closed
 from ..sites import Site
 from ..store import ArticleRecord
-from ..tallies import DEFAULT_DAYS, MAX_DAYS, CursorError, history, list_articles, sorts, summary
 from ..validation import MAX_QUERY_CHARS, check_article
-from ..visibility import article_closed
-from . import bp, charts
+from . import charts
+from .blueprint import bp
 from .session import csrf_ok, csrf_token, sign_in, sign_out, signed_in_site
 
 PAGE_SIZE = 25

@@ -95,13 +95,11 @@ def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[A
             else:
                 pipe.execute_command(*command, keys=[command[1]])
         return list(pipe.execute())
-    # A hand-written pipeline, kept because it earns more than 5% on the 100-article GET:
-    # scripts/bench --duration 30 gave it 17% more requests a second than with
-    # client.pipeline(transaction=False) (means of two alternating runs each on a loaded
-    # 2-CPU machine: 655 against 558), and the read itself takes 0.33 ms of CPU instead
-    # of 0.73 (time.process_time of get_tallies, 100 articles, in one process).
-    # redis-py's pipeline spends about 4 us more Python on each command (queueing,
-    # packing argument by argument, each reply through its callbacks). These replies
+    # A hand-written pipeline, kept because it earns more than 5% on the 100-article GET
+    # against client.pipeline(transaction=False), in requests a second and in the read's
+    # CPU (docs/benchmark.md, "Hand-written copies of library routines"): redis-py's
+    # pipeline spends more Python on each command (queueing, packing argument by
+    # argument, each reply through its callbacks). These replies
     # need no callback, so hiredis packs the commands at once and they are read straight
     # off one pooled connection, with the client's retry, as Redis.execute_command does
     # for one command. It leans on redis-py's connection API (get_connection,
@@ -150,9 +148,8 @@ def read_with_script(
     A script Redis does not hold (a restart, SCRIPT FLUSH) ran nothing: it is loaded and
     everything is sent again. On one Redis this is how the reaction script is sent, for
     the reasons of ``read_commands`` (Script.__call__ and execute_command pack the call
-    argument by argument and look up reply callbacks): a limited POST costs 286-287 µs of
-    CPU so and 304 µs through Script (5.6-5.9%; ``scripts/cpu --wsgi --rounds 7``, each
-    tree twice, alternating).
+    argument by argument and look up reply callbacks): a limited POST spends 5.6-5.9% less
+    CPU so than through Script (``docs/benchmark.md``, "Where a limited request's CPU goes").
     """
     sent = [evalsha(script, keys, args), *commands]
     try:

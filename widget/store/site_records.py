@@ -1,7 +1,7 @@
 """Site records: each site's settings as JSON, and the set of every site id.
 
 They share one slot (``{sites}``), apart from any site's data. What a site is, and the
-cache in front of these reads, are ``widget/sites.py``'s.
+cache in front of these reads, are ``widget/sites/registry.py``'s.
 """
 
 from __future__ import annotations

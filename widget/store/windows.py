@@ -2,11 +2,11 @@
 
 flask-limiter counts each fixed window with a script call of its own (the limits library's
 ``incr_expire.lua``) before the view runs: on the reader API's hot paths that was half of
-the round trips (issue 13). So the reader API's windows are counted by the call that reads
+the round trips. So the reader API's windows are counted by the call that reads
 or writes (``lua/lib/windows.lua``, the same INCRBY and EXPIRE, stopping at the first
 window over, as flask-limiter does): a counts GET sends them in the pipeline of its read,
-a reaction's script counts them before anything else. ``folded.py`` says which limits and
-names each window as flask-limiter would, so a window is the same whichever counts it.
+a reaction's script counts them before anything else. ``reader/limits.py`` says which
+limits and names each window as flask-limiter would, so a window is the same whichever counts it.
 """
 
 from __future__ import annotations

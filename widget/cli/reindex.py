@@ -1,0 +1,44 @@
+"""Rebuild a site's indexes from its articles: ``flask --app widget reindex [SITE]``.
+
+The rebuild itself is the store's (``store/rebuild.py``, which says how and why); this is
+the command that runs it for one site or every site and says what it found.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from ..context import get_sites, get_store
+from ..errors import cannot_reach_redis
+from ..sites import Site
+from ..store import STORAGE_ERRORS
+
+
+@click.command("reindex")
+@click.argument("site_id", required=False)
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(10, 10_000))
+@with_appcontext
+def reindex_command(site_id: str | None, batch: int) -> None:
+    """Rebuild the per-site indexes from the articles (every site, or SITE_ID)."""
+    sites = get_sites()
+    targets: list[Site]
+    try:
+        if site_id is None:
+            targets = sites.all()
+        else:
+            site = sites.get(site_id)
+            if site is None:
+                raise click.ClickException(f"there is no site {site_id!r}")
+            targets = [site]
+        if not targets:
+            click.echo("no sites yet: nothing to reindex")
+        for site in targets:
+            result = get_store().rebuild_site_indexes(site.id, site.reaction_keys, batch)
+            click.echo(
+                f"reindexed {result.site!r}: {result.articles} articles, "
+                f"{result.reactions} reactions, {result.days} days of history "
+                f"in {result.seconds:.2f}s"
+            )
+    except STORAGE_ERRORS as exc:
+        raise click.ClickException(cannot_reach_redis(exc)) from None

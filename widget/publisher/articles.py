@@ -1,0 +1,86 @@
+"""The publisher API's article: read one, and change its title, url and closed flag.
+
+The routes belong to the publisher blueprint (its key check, limits and ``no-store``).
+Readers name an article's title and url only with its first counted reaction; after that
+they are the publisher's, changed here (or on the dashboard's article page).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from ..context import get_store
+from ..errors import ApiError
+from ..reader.visibility import article_closed
+from ..sites import Site
+from ..validation import bad_request, check_article, check_title, check_url
+from .auth import require_publisher
+from .blueprint import bp, query_params
+from .tallies import record_json
+
+ARTICLE_FIELDS = frozenset({"title", "url", "closed"})
+MAX_BODY_BYTES = 4096
+
+
+def article_json(site: Site, article: str) -> dict[str, Any]:
+    """Return the article's object as ``articles`` lists it, with ``closed``; 404 if none."""
+    store = get_store()
+    record = store.article_record(site.id, article, site.reaction_keys)
+    if record is None:
+        raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
+    # Closed by the publisher, or by the site's age rule (close_after_days).
+    return {**record_json(record), "closed": article_closed(store, site, article)}
+
+
+def check_changes(body: Any) -> dict[str, str | None]:
+    """Return the article fields a PATCH body changes (None removes one), or raise 400."""
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    unknown = sorted(set(body) - ARTICLE_FIELDS)
+    if unknown:
+        raise bad_request(f"unknown field {unknown[0][:40]!r}")
+    changes: dict[str, str | None] = {}
+    if "title" in body:
+        changes["title"] = check_title(body["title"])
+    if "url" in body:
+        changes["url"] = check_url(body["url"])
+    if "closed" in body:
+        if not isinstance(body["closed"], bool):
+            raise bad_request("closed must be true or false")
+        changes["closed"] = "1" if body["closed"] else "0"
+    return changes
+
+
+def _article_param() -> str:
+    params = query_params({"article"})
+    if "article" not in params:
+        raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
+    return check_article(params["article"])
+
+
+@bp.get("/article")
+def get_article(site_id: str) -> Response:
+    """Return one article's counts and metadata, and whether voting on it is closed."""
+    site = require_publisher(site_id)
+    return jsonify(article_json(site, _article_param()))
+
+
+@bp.patch("/article")
+def patch_article(site_id: str) -> Response:
+    """Change an article's title, url or closed flag; it must have counts (else 404)."""
+    site = require_publisher(site_id)
+    article = _article_param()
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        body = json.loads(request.get_data())
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
+        raise bad_request("the body is not valid JSON") from None
+    changes = check_changes(body)
+    if not get_store().update_article(site.id, article, changes):
+        raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
+    return jsonify(article_json(site, article))
