@@ -92,6 +92,15 @@ def on_starting(server):  # type: ignore[no-untyped-def]
         stale.unlink()
 
 
+def when_ready(server):  # type: ignore[no-untyped-def]
+    """Say where the workers listen: gunicorn's own line names only the master's sockets."""
+    if reuse_port:
+        server.log.info(
+            "Workers listen at %s, each on a socket of its own (reuse_port)",
+            ", ".join(server.cfg.bind),
+        )
+
+
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
     """Drop a dead worker's live gauges; its counters stay in the sums."""
     from prometheus_client import multiprocess
