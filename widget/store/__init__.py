@@ -6,6 +6,7 @@ One room per concern, each a part of the one ``Store`` object the app makes:
     client.py        connect(), the errors that mean "no Redis", the retry, the Lua scripts
     cluster.py       the Redis Cluster client that connects on first use
     writes.py        a reader's reaction: one call on one Redis, three on a cluster
+    results.py       ReactionResult: what the reaction scripts answer, by name
     windows.py       rate-limit windows counted inside a request's own call
     reactions.py     the counts reads, an article's reset and records
     articles.py      a new article's admission, the publisher's edits of an article
@@ -33,6 +34,7 @@ from .reactions import (
     reader_digest,
 )
 from .rebuild import IndexRebuild, ReindexResult
+from .results import ReactionResult
 from .sessions import DashboardSessions
 from .site_records import SiteRecords
 from .windows import Window, WindowLimited
@@ -54,6 +56,7 @@ __all__ = [
     "ArticleRefused",
     "CapReached",
     "Client",
+    "ReactionResult",
     "ReindexResult",
     "Store",
     "Tally",
