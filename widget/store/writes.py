@@ -32,26 +32,26 @@ import redis
 from redis.cluster import RedisCluster
 
 from . import keys
-from .articles import ArticleRefused, Articles
-from .client import ScriptCall, read_with_script, run_script, run_scripts
-from .indexes import ONCE_TTL_SECONDS
+from .articles import Admission, ArticleRefused, Articles
+from .client import Client, ScriptCall, read_with_script, register_script, run_script, run_scripts
+from .indexes import ONCE_TTL_SECONDS, SiteIndexes
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
 from .results import ReactionResult
 from .windows import Window, Windows, in_slot, raise_if_limited, window_args
 
 
-@dataclass(frozen=True)
-class Admission:
-    """What a new article needs from its site; ``refusal`` (decided before) refuses it."""
-
-    most: int  # the site's ceiling of articles (0: none)
-    budget: int  # new articles one address may start a day (0: none)
-    address: str | None  # the address hash the budget counts
-    refusal: str = ""  # "signature_required" or "invalid_signature", or "" (checked, fine)
-
-
-class ReactionWrites(Articles, Windows):
+class ReactionWrites:
     """A reader's reaction: set, switched or withdrawn."""
+
+    def __init__(
+        self, client: Client, windows: Windows, indexes: SiteIndexes, articles: Articles
+    ) -> None:
+        self.client = client
+        self.windows = windows
+        self.indexes = indexes
+        self.articles = articles
+        self.reaction_script = register_script(client, "reaction.lua")
+        self.article_script = register_script(client, "article.lua")
 
     def set_reaction(
         self,
@@ -189,8 +189,8 @@ class ReactionWrites(Articles, Windows):
                 *call.args,
             ],
         )
-        runs = self._runs(there)  # the address's windows share one slot
-        counted = [(self.windows_script, [w.key for w in run], window_args(run)) for run in runs]
+        runs = self.windows.runs(there)  # the address's windows share one slot
+        counted = [self.windows.call(run) for run in runs]
         replies = run_scripts(cast(RedisCluster, self.client), [*counted, plan_call])
         plan: list[Any] = replies[-1]
         refused = [(run, reply) for run, reply in zip(runs, replies, strict=False) if reply]
@@ -214,7 +214,7 @@ class ReactionWrites(Articles, Windows):
         # close or reset in between) makes the write differ; a third call then moves the
         # site's indexes from what they were told to what was done.
         write: ScriptCall = (self.article_script, call.article_keys, ["", "", 0, *call.args])
-        site = self._site_update(
+        site = self.indexes.update_call(
             call.site, call.ah, old, call.reaction, call.now, call.day, call.op
         )
         result: list[Any] = run_scripts(cast(RedisCluster, self.client), [write, site])[0]
@@ -222,11 +222,13 @@ class ReactionWrites(Articles, Windows):
         done = (result[1] or None) if written == ReactionResult.CHANGED else call.reaction
         if done != old:
             fix = f"{call.op}-fix"
-            run_script(self._site_update(call.site, call.ah, done, old, call.now, call.day, fix))
+            run_script(
+                self.indexes.update_call(call.site, call.ah, done, old, call.now, call.day, fix)
+            )
         if written == ReactionResult.NEEDS_ADMISSION:
             # Deleted in between (a reset): it is in no index now, the moves undone above
             # included, and the reaction makes it anew.
-            self._remove_from_indexes(call.site, call.ah, {}, call.day, call.reaction_keys)
+            self.indexes.remove_article(call.site, call.ah, {}, call.day, call.reaction_keys)
             return self._create(call, admission, f"{call.op}-new")
         if written == ReactionResult.CAP_REACHED:
             self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
@@ -239,7 +241,7 @@ class ReactionWrites(Articles, Windows):
         if admission is not None:
             if admission.refusal:  # decided before; found new only now (reset in between)
                 raise ArticleRefused(admission.refusal)
-            self.admit_article(
+            self.articles.admit(
                 call.site,
                 call.day,
                 most=admission.most,
@@ -255,7 +257,7 @@ class ReactionWrites(Articles, Windows):
         elif created == ReactionResult.CHANGED:
             fresh = int(result[2]) == 1
             run_script(
-                self._site_update(
+                self.indexes.update_call(
                     call.site,
                     call.ah,
                     result[1] or None,
