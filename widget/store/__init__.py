@@ -43,7 +43,8 @@ class Store:
 
     The two calls of the reader API's hot paths are the store's own (``set_reaction``,
     ``get_tallies``); the rest is asked of its parts: ``sites``, ``sessions``,
-    ``articles``, ``indexes`` and ``windows``.
+    ``articles``, ``indexes`` and ``windows``. ``writes`` is the part that runs
+    ``set_reaction``, its trips on a cluster included.
     """
 
     def __init__(self, client: Client) -> None:
