@@ -143,8 +143,8 @@ def test_a_readers_url_is_kept_only_on_an_allowed_origin(
 
         store = get_store()
         keys = ("love", "like", "want", "had", "hated")
-        assert store.article_record("shop", "a", keys).url is None
-        assert store.article_record("shop", "b", keys).url == "https://shop.example/b"
+        assert store.articles.record("shop", "a", keys).url is None
+        assert store.articles.record("shop", "b", keys).url == "https://shop.example/b"
 
 
 def test_the_publisher_edits_title_url_and_closed(client: Any, api_key: str) -> None:
@@ -216,7 +216,7 @@ def sign_site(app: Any, runner: Any) -> str:
         sites = get_sites()
         site = sites.get("demo")
         assert site is not None
-        sites.store.save_site("demo", {**site.as_record(), "signed_articles": True})
+        sites.store.sites.save("demo", {**site.as_record(), "signed_articles": True})
     return secret
 
 

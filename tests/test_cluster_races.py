@@ -35,14 +35,15 @@ def raced(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..
     """Return a function that runs its argument once, between the next reaction's trips."""
 
     def between(race: Callable[[], object]) -> None:
-        write = store._write
+        write = store.writes._write
 
         def raced_write(*args: Any) -> Any:
-            monkeypatch.setattr(store, "_write", write)  # once: the race's own write is plain
+            # Once: the race's own write is plain.
+            monkeypatch.setattr(store.writes, "_write", write)
             race()
             return write(*args)
 
-        monkeypatch.setattr(store, "_write", raced_write)
+        monkeypatch.setattr(store.writes, "_write", raced_write)
 
     yield between
 
@@ -57,7 +58,7 @@ def indexed(store: Store) -> dict[str, float | None]:
 
 def assert_site_matches_article(store: Store) -> None:
     counts = store.get_tallies("demo", [A1], KEYS)[A1].counts
-    assert store.site_counts("demo", KEYS) == counts
+    assert store.indexes.counts("demo", KEYS) == counts
     assert indexed(store) == {"total": sum(counts.values()), **counts}
 
 
@@ -85,7 +86,7 @@ def test_the_same_reaction_made_in_between_is_a_no_op(store: Store, raced: Any) 
 
 def test_closed_in_between(store: Store, raced: Any) -> None:
     react(store, READER, "love")
-    raced(lambda: store.update_article("demo", A1, {"closed": "1"}))
+    raced(lambda: store.articles.update("demo", A1, {"closed": "1"}))
     with pytest.raises(ArticleClosed):
         react(store, READER, "like")
     assert store.get_tallies("demo", [A1], KEYS)[A1].counts == zeros(love=1)
@@ -95,7 +96,7 @@ def test_closed_in_between(store: Store, raced: Any) -> None:
 def test_reset_in_between(store: Store, raced: Any) -> None:
     react(store, READER, "love")
     react(store, OTHER, "want")
-    raced(lambda: store.reset_article("demo", A1, KEYS))
+    raced(lambda: store.articles.reset("demo", A1, KEYS))
     # The reaction makes the article anew, alone in it (the store's own callers create
     # freely; the service's admission is tested in test_articles.py).
     assert react(store, READER, "like").counts == zeros(like=1)
@@ -104,12 +105,12 @@ def test_reset_in_between(store: Store, raced: Any) -> None:
 
 def test_reset_in_between_and_a_signature_refused(store: Store, raced: Any) -> None:
     react(store, READER, "love")
-    raced(lambda: store.reset_article("demo", A1, KEYS))
+    raced(lambda: store.articles.reset("demo", A1, KEYS))
     # The signature's verdict counts only for a new article: the first trip found it
     # existing, the write found it new, and the verdict refuses it then.
     refused = Admission(most=0, budget=0, address=None, refusal="invalid_signature")
     with pytest.raises(ArticleRefused):
         store.set_reaction("demo", A1, OTHER, "like", KEYS, admission=refused)
     assert store.get_tallies("demo", [A1], KEYS)[A1].counts == zeros()
-    assert store.site_counts("demo", KEYS) == zeros()
+    assert store.indexes.counts("demo", KEYS) == zeros()
     assert set(indexed(store).values()) == {None}  # in no index

@@ -74,7 +74,7 @@ def test_a_publisher_signs_in_sorts_searches_and_reads_an_article(
     page: Any, demo_site: str, store: Any, artifacts_dir: Path
 ) -> None:
     browser_sign_in(page, demo_site)
-    counts = store.site_counts("demo", KEYS)
+    counts = store.indexes.counts("demo", KEYS)
     assert page.text_content("[data-testid=total]") == f"{sum(counts.values()):,}"
     for key in KEYS:
         shown = page.text_content(f"tr[data-reaction={key}] [data-count]")
@@ -111,7 +111,7 @@ def test_a_publisher_signs_in_sorts_searches_and_reads_an_article(
 
     follow(page, "tbody tr[data-article] a.title")
     page.wait_for_selector("h1.article-title")
-    record = store.article_record("demo", "sony-flip-flops", KEYS)
+    record = store.articles.record("demo", "sony-flip-flops", KEYS)
     assert page.text_content("[data-testid=total]") == f"{record.total:,}"
     follow(page, "text=365 days")
     assert page.locator("svg.chart g").count() == 365
@@ -165,7 +165,7 @@ def test_export_downloads_every_article(page: Any, demo_site: str, store: Any) -
         page.click("text=Export CSV")
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
     assert rows[0][:3] == ["article", "title", "url"]
-    assert len(rows) - 1 == store.article_count("demo")
+    assert len(rows) - 1 == store.indexes.article_count("demo")
     assert download.value.suggested_filename == "demo-reactions.csv"
     with page.expect_download() as download:
         page.click("text=Export JSON")
@@ -179,12 +179,12 @@ def test_reset_asks_first_then_removes_the_article(page: Any, demo_site: str, st
     follow(page, "text=Reset…")
     page.wait_for_selector("text=Reset this article?")
     follow(page, "text=Cancel")  # changing your mind changes nothing
-    assert store.article_record("demo", "sony-flip-flops", KEYS) is not None
+    assert store.articles.record("demo", "sony-flip-flops", KEYS) is not None
     follow(page, "text=Reset…")
     follow(page, "button:has-text('Reset the article')")
     page.wait_for_selector(".flash")
     assert "Reset" in page.text_content(".flash")
-    assert store.article_record("demo", "sony-flip-flops", KEYS) is None
+    assert store.articles.record("demo", "sony-flip-flops", KEYS) is None
     page.fill("#q", "sony")
     follow(page, "form[role=search] button")
     assert page.locator("tbody tr[data-article]").count() == 0
@@ -236,7 +236,7 @@ def test_every_task_works_with_javascript_off(
         follow(page, "text=Reset…")
         follow(page, "button:has-text('Reset the article')")
         assert "Reset" in page.text_content(".flash")
-        assert store.article_record("demo", "sony-flip-flops", KEYS) is None
+        assert store.articles.record("demo", "sony-flip-flops", KEYS) is None
         follow(page, "button:has-text('Sign out')")
         assert page.locator("#key").count() == 1
     finally:
@@ -262,7 +262,7 @@ def test_the_article_page_edits_its_title_and_url_from_the_keyboard(
     expect(page.locator("#edit-url-error")).to_contain_text("The URL must be an http(s) URL")
     expect(page.locator("#edit-url")).to_have_attribute("aria-invalid", "true")
     assert page.input_value("#edit-title") == "Tricky, fixed"  # kept as typed
-    assert store.article_record("demo", "/tricky", KEYS).title == "Tricky"  # nothing saved
+    assert store.articles.record("demo", "/tricky", KEYS).title == "Tricky"  # nothing saved
     assert serious_violations(page) == []
     page.fill("#edit-url", "https://example.com/tricky")
     page.focus("#edit-url")

@@ -257,9 +257,9 @@ def test_a_call_resent_after_a_timeout_counts_once_everywhere(tmp_path: Path) ->
         # The call's first script ran (from the abandoned connection), then its retry.
         assert script_runs(server) - before == runs_per_call + 1
         assert outcome["tally"].counts == {**dict.fromkeys(KEYS, 0), "love": 1}
-        assert store.site_counts(SITE, KEYS) == {**dict.fromkeys(KEYS, 0), "love": 1, "like": 1}
-        assert store.article_count(SITE) == 2
-        assert store.index_page(SITE, "love", 0, 1) == [(article_hash("newer"), 1.0)]
+        assert store.indexes.counts(SITE, KEYS) == {**dict.fromkeys(KEYS, 0), "love": 1, "like": 1}
+        assert store.indexes.article_count(SITE) == 2
+        assert store.indexes.page(SITE, "love", 0, 1) == [(article_hash("newer"), 1.0)]
     finally:
         os.kill(pid, signal.SIGCONT)
         store.client.close()

@@ -138,7 +138,7 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(article=st.sampled_from(ARTICLES))
     def reset(self, article: str) -> None:
         """Reset an article as its publisher would."""
-        existed = self.store.reset_article(SITE, article, KEYS)
+        existed = self.store.articles.reset(SITE, article, KEYS)
         assert existed or article not in self.listed
         self.model[article] = {}
         self.listed.discard(article)
@@ -165,7 +165,7 @@ class StoreMachine(RuleBasedStateMachine):
     def history_sums_to_counts(self) -> None:
         days = sorted(self.days)
         for article in ARTICLES:
-            history = self.store.article_days(SITE, article, days, KEYS)
+            history = self.store.articles.days(SITE, article, days, KEYS)
             summed = {k: sum(day[k] for day in history.values()) for k in KEYS}
             assert summed == self.expected(article), article
 
@@ -174,8 +174,8 @@ class StoreMachine(RuleBasedStateMachine):
         total = Counter[str]()
         for article in ARTICLES:
             total.update(self.expected(article))
-        assert self.store.site_counts(SITE, KEYS) == {k: total[k] for k in KEYS}
-        assert self.store.article_count(SITE) == len(self.listed)
+        assert self.store.indexes.counts(SITE, KEYS) == {k: total[k] for k in KEYS}
+        assert self.store.indexes.article_count(SITE) == len(self.listed)
 
 
 def test_store_invariants_hold_under_any_sequence(redis_server: RedisServer) -> None:

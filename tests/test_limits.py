@@ -345,7 +345,7 @@ def today() -> str:
 
 def refused(app: Any) -> int:
     store: Store = app.extensions["reactions.store"]
-    return store.refused_days(SITE, [today()])[today()]
+    return store.indexes.refused_days(SITE, [today()])[today()]
 
 
 def test_the_default_cap_stops_one_address_minting_readers_at_50(make_app: Any) -> None:

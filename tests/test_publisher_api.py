@@ -343,12 +343,12 @@ def test_export_json_is_the_article_objects(api: Callable[..., Any], store: Any)
 def test_a_custom_reaction_set_is_used_everywhere(
     client: Any, app: Any, store: Any, key: str
 ) -> None:
-    record = store.load_site("demo")
+    record = store.sites.load("demo")
     record["reactions"] = [
         {"key": "up", "label": "Up", "emoji": "+"},
         {"key": "down", "label": "Down", "emoji": "-"},
     ]
-    store.save_site("demo", record)
+    store.sites.save("demo", record)
     store.set_reaction("demo", "a1", "reader-000000000001", "down", ("up", "down"))
     h = bearer(key)
     header = client.get(f"{BASE}/export", headers=h).get_data(as_text=True).splitlines()[0]

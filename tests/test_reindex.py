@@ -65,10 +65,10 @@ def snapshot(client: Any, key: str, store: Any, site: str = "demo") -> dict[str,
     summary = client.get(f"/v1/sites/{site}/summary?days=30", headers=auth)
     assert summary.status_code == 200
     seen["summary"] = summary.get_json()
-    seen["counts"] = store.site_counts(site, KEYS)
-    seen["articles"] = store.article_count(site)
+    seen["counts"] = store.indexes.counts(site, KEYS)
+    seen["articles"] = store.indexes.article_count(site)
     days = [day_of(NOW - n * DAY) for n in range(-2, 25)]
-    seen["days"] = store.site_days(site, days, KEYS)
+    seen["days"] = store.indexes.days(site, days, KEYS)
     # Every index as Redis holds it (a zero in a hash reads as a missing field).
     for name in ("total", "recent", "titles", *(f"by:{r}" for r in KEYS)):
         seen[name + " index"] = store.client.zrange(keys.site_key(site, name), 0, -1,
@@ -98,7 +98,7 @@ def test_reindex_rebuilds_lost_and_corrupted_indexes_exactly(
     fill(store, "demo", articles=45, seed=1)
     fill(store, "demo-2", articles=5, seed=2)
     before = snapshot(client, reindex_key, store)
-    other_before = (store.site_counts("demo-2", KEYS), store.article_count("demo-2"))
+    other_before = (store.indexes.counts("demo-2", KEYS), store.indexes.article_count("demo-2"))
     assert before["articles"] == 45 and sum(before["counts"].values()) > 45
 
     damage(store)
@@ -109,7 +109,10 @@ def test_reindex_rebuilds_lost_and_corrupted_indexes_exactly(
     total = sum(before["counts"].values())
     assert f"reindexed 'demo': 45 articles, {total} reactions" in result.output
     assert snapshot(client, reindex_key, store) == before
-    assert (store.site_counts("demo-2", KEYS), store.article_count("demo-2")) == other_before
+    assert (
+        store.indexes.counts("demo-2", KEYS),
+        store.indexes.article_count("demo-2"),
+    ) == other_before
     assert not store.client.exists(keys.site_key("demo", "reindex:total"))
 
     # Idempotent: again, and for every site, nothing changes.
@@ -141,7 +144,7 @@ def test_reindex_of_a_site_without_reactions_empties_its_indexes(
     result = runner.invoke(args=["reindex", "demo"])
     assert result.exit_code == 0, result.output
     assert "reindexed 'demo': 0 articles, 0 reactions" in result.output
-    assert store.article_count("demo") == 0
+    assert store.indexes.article_count("demo") == 0
 
 
 def test_reindex_of_an_unknown_site_is_a_one_line_error(app: Any, runner: Any) -> None:

@@ -141,7 +141,7 @@ def test_a_reaction_is_one_trip_on_one_redis_and_two_on_a_cluster(limited_app: A
     assert count == 1
 
     # The site's indexes followed every change, on a cluster in their own calls.
-    summary = limited_app.extensions["reactions.store"].site_counts("demo", KEYS)
+    summary = limited_app.extensions["reactions.store"].indexes.counts("demo", KEYS)
     assert summary == {"love": 2, "like": 0, "want": 0, "had": 0, "hated": 0}
 
 
@@ -164,5 +164,5 @@ def test_the_calls_load_their_scripts_again_after_script_flush(
     redis_client.script_flush()
     assert post("had", reader="reader-000000000003")(client).get_json()["counts"]["had"] == 1
     # The site's indexes followed (on a cluster, their own call).
-    summary = limited_app.extensions["reactions.store"].site_counts("demo", KEYS)
+    summary = limited_app.extensions["reactions.store"].indexes.counts("demo", KEYS)
     assert summary["had"] == 1 and summary["want"] == 0 and summary["love"] == 1

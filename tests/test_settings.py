@@ -84,7 +84,7 @@ def numbers_in(value: Any) -> list[int]:
 def test_a_record_from_before_the_settings_loads_with_the_defaults(store: Store) -> None:
     old = {"id": "old", "name": "Old", "origins": [], "key_digest": "x", "created_at": "",
            "reactions": [{"key": "love", "label": "Love It", "emoji": "😍"}]}  # fmt: skip
-    store.create_site("old", old)
+    store.sites.create("old", old)
     site = SiteRegistry(store, cache_seconds=0).get("old")
     assert site is not None
     assert settings_json(site) == {

@@ -168,7 +168,7 @@ def test_the_article_page_edits_the_title_and_url_as_the_api_does(
     # Emptying a field removes it, as null does in the API.
     res = client.post("/dashboard/article/edit", data=article_form(page) | {"url": " "})
     assert res.status_code == 302
-    record = store.article_record("demo", "a1", ("love",))
+    record = store.articles.record("demo", "a1", ("love",))
     assert record.title == "New & <better>" and record.url is None
 
 
@@ -197,7 +197,7 @@ def test_a_refused_title_or_url_is_shown_by_its_field_as_typed_and_saves_nothing
     assert f'aria-describedby="edit-help edit-{field}-error" aria-invalid="true"' in page
     assert article_form(page)[field] == typed  # kept as typed
     assert f"edit-{other}-error" not in page
-    record = store.article_record("demo", "a1", ("love",))
+    record = store.articles.record("demo", "a1", ("love",))
     assert (record.title, record.url) == ("Old", "https://example.com/old")  # nothing saved
 
 
@@ -212,10 +212,10 @@ def test_the_edit_form_needs_its_csrf_token_and_an_article_with_counts(
     fields = article_form(client.get("/dashboard/article?article=a1").get_data(as_text=True))
     res = client.post("/dashboard/article/edit", data=fields | {"csrf": "x", "title": "Forged"})
     assert res.status_code == 302
-    assert store.article_record("demo", "a1", ("love",)).title == "Old"
+    assert store.articles.record("demo", "a1", ("love",)).title == "Old"
     res = client.post("/dashboard/article/edit", data=fields | {"article": "nobody"})
     assert res.status_code == 404
-    assert store.article_record("demo", "nobody", ("love",)) is None
+    assert store.articles.record("demo", "nobody", ("love",)) is None
     res = client.post("/dashboard/article/edit", data=fields)  # unchanged
     assert res.status_code == 302
     assert "Nothing changed." in client.get(res.location).get_data(as_text=True)

@@ -84,7 +84,7 @@ def test_history_sums_to_counts_over_days(store: Store) -> None:
     react(store, READER_A, "hated", now=start + 2 * day)  # switch on a later day
     react(store, READER_B, None, now=start + 3 * day)
     days = [day_of(start + i * day) for i in range(4)]
-    history = store.article_days("demo", "a1", days, KEYS)
+    history = store.articles.days("demo", "a1", days, KEYS)
     assert [history[d]["love"] for d in days] == [1, 1, -1, -1]
     assert [history[d]["hated"] for d in days] == [0, 0, 1, 0]
     summed = {k: sum(history[d][k] for d in days) for k in KEYS}
@@ -96,46 +96,46 @@ def test_site_indexes_follow_the_counts(store: Store) -> None:
     react(store, READER_B, "love", article="popular")
     react(store, READER_A, "hated", article="quiet")
     react(store, READER_A, "like", article="quiet")  # switch
-    by_total = [score for _, score in store.index_page("demo", "total", 0, 10)]
+    by_total = [score for _, score in store.indexes.page("demo", "total", 0, 10)]
     assert by_total == [2.0, 1.0]
-    assert [s for _, s in store.index_page("demo", "love", 0, 10)] == [2.0, 0.0]
-    assert [s for _, s in store.index_page("demo", "hated", 0, 10)] == [0.0, 0.0]
-    assert store.site_counts("demo", KEYS) == zeros(love=2, like=1)
-    assert store.article_count("demo") == 2
+    assert [s for _, s in store.indexes.page("demo", "love", 0, 10)] == [2.0, 0.0]
+    assert [s for _, s in store.indexes.page("demo", "hated", 0, 10)] == [0.0, 0.0]
+    assert store.indexes.counts("demo", KEYS) == zeros(love=2, like=1)
+    assert store.indexes.article_count("demo") == 2
 
 
 def test_metadata_is_kept(store: Store) -> None:
     react(store, READER_A, "love", title="Hello", url="https://example.com/a1")
-    record = store.article_record("demo", "a1", KEYS)
+    record = store.articles.record("demo", "a1", KEYS)
     assert record is not None
     assert (record.article, record.title, record.url) == ("a1", "Hello", "https://example.com/a1")
     assert record.first_reaction_at and record.first_reaction_at.endswith("Z")
     react(store, READER_B, "like", title="Hello, edited", url="https://evil.example/")
-    record = store.article_record("demo", "a1", KEYS)
+    record = store.articles.record("demo", "a1", KEYS)
     # Only the first counted reaction names the article; then it is the publisher's.
     assert record is not None and (record.title, record.url) == ("Hello", "https://example.com/a1")
     assert record.counts == zeros(love=1, like=1)
-    assert store.update_article("demo", "a1", {"title": "Hello, edited", "url": None})
-    record = store.article_record("demo", "a1", KEYS)
+    assert store.articles.update("demo", "a1", {"title": "Hello, edited", "url": None})
+    record = store.articles.record("demo", "a1", KEYS)
     assert record is not None and (record.title, record.url) == ("Hello, edited", None)
-    assert not store.update_article("demo", "never", {"title": "x"})
-    assert store.article_record("demo", "never", KEYS) is None
+    assert not store.articles.update("demo", "never", {"title": "x"})
+    assert store.articles.record("demo", "never", KEYS) is None
 
 
 def test_reset_removes_counts_readers_history_and_index_entries(store: Store) -> None:
     react(store, READER_A, "love")
     react(store, READER_B, "want", article="other")
-    assert store.reset_article("demo", "a1", KEYS) is True
+    assert store.articles.reset("demo", "a1", KEYS) is True
     assert (
         store.get_tallies("demo", ["a1"], KEYS, READER_A)["a1"]
         == store.get_tallies("demo", ["never"], KEYS, READER_A)["never"]
     )
-    assert store.article_record("demo", "a1", KEYS) is None
-    assert store.site_counts("demo", KEYS) == zeros(want=1)
-    assert store.article_count("demo") == 1
+    assert store.articles.record("demo", "a1", KEYS) is None
+    assert store.indexes.counts("demo", KEYS) == zeros(want=1)
+    assert store.indexes.article_count("demo") == 1
     # The reader may react again after a reset, and counts once.
     assert react(store, READER_A, "love").counts == zeros(love=1)
-    assert store.reset_article("demo", "never-reacted", KEYS) is False
+    assert store.articles.reset("demo", "never-reacted", KEYS) is False
 
 
 def test_scripts_reload_after_script_flush(store: Store) -> None:
@@ -143,7 +143,7 @@ def test_scripts_reload_after_script_flush(store: Store) -> None:
     store.client.script_flush()
     assert react(store, READER_B, "love").counts == zeros(love=2)
     store.client.script_flush()
-    assert store.reset_article("demo", "a1", KEYS) is True
+    assert store.articles.reset("demo", "a1", KEYS) is True
 
 
 def test_no_raw_reader_token_is_stored(store: Store) -> None:

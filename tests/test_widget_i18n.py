@@ -119,9 +119,9 @@ def test_a_publishers_own_label_wins_over_the_built_in_translation(
 ) -> None:
     with app.app_context():
         store = get_store()
-        record = store.load_site("demo")
+        record = store.sites.load("demo")
         record["reactions"][0]["label"] = "Brilliant"
-        store.save_site("demo", record)
+        store.sites.save("demo", record)
     body = '<div data-reactions data-site="demo" data-article="own-label"></div>'
     page = new_page()
     page.goto(embed_page(host, "/own-label", live_server.url, body, "ja"))

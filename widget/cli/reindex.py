@@ -34,7 +34,7 @@ def reindex_command(site_id: str | None, batch: int) -> None:
         if not targets:
             click.echo("no sites yet: nothing to reindex")
         for site in targets:
-            result = get_store().rebuild_site_indexes(site.id, site.reaction_keys, batch)
+            result = get_store().indexes.rebuild(site.id, site.reaction_keys, batch)
             click.echo(
                 f"reindexed {result.site!r}: {result.articles} articles, "
                 f"{result.reactions} reactions, {result.days} days of history "

@@ -2,7 +2,7 @@
 
 The edit form is the publisher API's ``PATCH .../article`` in a plain form (no script):
 the same checks (``validation.check_title``, ``check_url``) and the same store method
-(``update_article``), so the page and the API accept and refuse the same things. A refused
+(``articles.update``), so the page and the API accept and refuse the same things. A refused
 change is shown again as typed, with the error next to its field, and nothing is saved.
 """
 
@@ -60,7 +60,7 @@ def edit_article() -> ResponseReturnValue:
         return article_page(record, values, errors, 400)
     if not changes:
         flash("Nothing changed.", "info")
-    elif get_store().update_article(site.id, record.article, changes):
+    elif get_store().articles.update(site.id, record.article, changes):
         flash("Saved the title and URL.", "info")
     else:  # reset since the page was drawn
         flash("There is no such article.", "error")
@@ -77,7 +77,7 @@ def close_article() -> ResponseReturnValue:
     closed = request.form.get("closed") == "1"
     if not csrf_ok(request.form.get("csrf")):
         flash("The form had expired, so nothing changed. Please try again.", "error")
-    elif article and get_store().update_article(
+    elif article and get_store().articles.update(
         site.id, article, {"closed": "1" if closed else "0"}
     ):
         flash("Voting is closed." if closed else "Voting is open again.", "info")

@@ -56,7 +56,7 @@ def sign_in(site_id: str, api_key: str) -> Site | None:
     session.permanent = True  # the cookie expires with the server's record
     session["site"] = site.id
     session["kd"] = key_digest(api_key.strip())
-    session["sid"] = get_store().start_session(site.id, lifetime)
+    session["sid"] = get_store().sessions.start(site.id, lifetime)
     csrf_token()
     return site
 
@@ -70,7 +70,7 @@ def signed_in_site() -> Site | None:
     if (
         site is None
         or not session_matches(site, digest)
-        or not get_store().session_is_live(site.id, sid)
+        or not get_store().sessions.is_live(site.id, sid)
     ):
         for name in ("site", "kd", "sid"):
             session.pop(name, None)
@@ -82,5 +82,5 @@ def sign_out() -> None:
     """End the session, on the server too: a copy of its cookie stops working."""
     site_id, sid = session.get("site"), session.get("sid")
     if isinstance(site_id, str) and isinstance(sid, str):
-        get_store().end_session(site_id, sid)
+        get_store().sessions.end(site_id, sid)
     session.clear()

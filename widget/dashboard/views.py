@@ -91,7 +91,7 @@ def requested_record() -> ArticleRecord | tuple[str, int]:
     site: Site = g.site
     article_id = _article_param()
     if article_id:
-        record = get_store().article_record(site.id, article_id, site.reaction_keys)
+        record = get_store().articles.record(site.id, article_id, site.reaction_keys)
         if record is not None:
             return record
     return render_template("dashboard/missing.html", article_id=article_id), 404
@@ -236,7 +236,7 @@ def do_reset() -> ResponseReturnValue:
     if not csrf_ok(request.form.get("csrf")):
         flash("The form had expired, so nothing was reset. Please try again.", "error")
         return redirect(url_for("dashboard.articles"))
-    if article_id and get_store().reset_article(site.id, article_id, site.reaction_keys):
+    if article_id and get_store().articles.reset(site.id, article_id, site.reaction_keys):
         flash(f"Reset “{article_id}”: its reactions and history are gone.", "info")
     else:
         flash("There was nothing to reset.", "info")

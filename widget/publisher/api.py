@@ -120,5 +120,5 @@ def reset(site_id: str) -> Response:
     if "article" not in params:
         raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
     article = check_article(params["article"])
-    get_store().reset_article(site.id, article, site.reaction_keys)
+    get_store().articles.reset(site.id, article, site.reaction_keys)
     return Response(status=204)

@@ -28,7 +28,7 @@ MAX_BODY_BYTES = 4096
 def article_json(site: Site, article: str) -> dict[str, Any]:
     """Return the article's object as ``articles`` lists it, with ``closed``; 404 if none."""
     store = get_store()
-    record = store.article_record(site.id, article, site.reaction_keys)
+    record = store.articles.record(site.id, article, site.reaction_keys)
     if record is None:
         raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
     # Closed by the publisher, or by the site's age rule (close_after_days).
@@ -81,6 +81,6 @@ def patch_article(site_id: str) -> Response:
     except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
         raise bad_request("the body is not valid JSON") from None
     changes = check_changes(body)
-    if not get_store().update_article(site.id, article, changes):
+    if not get_store().articles.update(site.id, article, changes):
         raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
     return jsonify(article_json(site, article))

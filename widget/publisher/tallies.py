@@ -52,12 +52,12 @@ def _entries(
 ) -> list[tuple[str, float, str]]:
     """Return (article hash, cursor score, cursor member) of the index entries after one."""
     if sort == TITLE and TITLE not in site.reaction_keys:
-        members = store.title_page(site.id, after[1] if after else None, count)
+        members = store.indexes.title_page(site.id, after[1] if after else None, count)
         return [(member_hash(m), 0.0, m) for m in members]
     if after is None:
-        pairs = store.index_page(site.id, sort, 0, count)
+        pairs = store.indexes.page(site.id, sort, 0, count)
     else:
-        pairs = store.index_after(site.id, sort, after[0], after[1], count)
+        pairs = store.indexes.after(site.id, sort, after[0], after[1], count)
     return [(ah, score, ah) for ah, score in pairs]
 
 
@@ -123,7 +123,7 @@ def list_articles(
     while True:
         batch = limit + 1 if needle is None else SEARCH_BATCH
         entries = _entries(store, site, sort, after, batch)
-        records = store.article_records(site.id, [e[0] for e in entries], site.reaction_keys)
+        records = store.articles.records(site.id, [e[0] for e in entries], site.reaction_keys)
         # Match by hash: an article reset since the index read has no record.
         by_hash = {article_hash(r.article): r for r in records}
         for ah, entry_score, entry_member in entries:
@@ -160,17 +160,17 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
     articles that the site's ceiling and the per-address budget turned away.
     """
     keys = site.reaction_keys
-    counts = store.site_counts(site.id, keys)
+    counts = store.indexes.counts(site.id, keys)
     span = day_range(days)
     day_keys = [day_name(d) for d in span]
-    series = store.site_days(site.id, day_keys, keys)
-    refused = store.refused_days(site.id, day_keys)
+    series = store.indexes.days(site.id, day_keys, keys)
+    refused = store.indexes.refused_days(site.id, day_keys)
     leaders = {
-        key: [m for m, s in store.index_page(site.id, key, 0, TOP_COUNT) if s > 0] for key in keys
+        key: [m for m, s in store.indexes.page(site.id, key, 0, TOP_COUNT) if s > 0] for key in keys
     }
     # One trip for the records of every reaction's leaders (an article may lead several).
     wanted = list(dict.fromkeys(ah for hashes in leaders.values() for ah in hashes))
-    records = store.article_records(site.id, wanted, keys)
+    records = store.articles.records(site.id, wanted, keys)
     by_hash = {article_hash(r.article): r for r in records}
     top = {
         key: [
@@ -182,11 +182,11 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
     }
     return {
         "site": site.id,
-        "articles": store.article_count(site.id),
+        "articles": store.indexes.article_count(site.id),
         "counts": counts,
         "total": sum(counts.values()),
         "refused": sum(refused.values()),
-        "refused_articles": store.refused_articles(site.id, day_keys),
+        "refused_articles": store.articles.refused(site.id, day_keys),
         "days": [
             day | {"refused": refused[key]}
             for day, key in zip(_days_json(series, span), day_keys, strict=True)
@@ -198,7 +198,7 @@ def summary(store: Store, site: Site, days: int = DEFAULT_DAYS) -> dict[str, Any
 def history(store: Store, site: Site, article: str, days: int = DEFAULT_DAYS) -> dict[str, Any]:
     """Return an article's net change of each count on each day of the range."""
     span = day_range(days)
-    series = store.article_days(site.id, article, [day_name(d) for d in span], site.reaction_keys)
+    series = store.articles.days(site.id, article, [day_name(d) for d in span], site.reaction_keys)
     return {"article": article, "days": _days_json(series, span)}
 
 
@@ -216,8 +216,8 @@ def record_json(record: ArticleRecord) -> dict[str, Any]:
 
 
 def _export_batches(store: Store, site: Site) -> Iterator[list[ArticleRecord]]:
-    for hashes in store.scan_article_hashes(site.id, EXPORT_BATCH):
-        yield store.article_records(site.id, hashes, site.reaction_keys)
+    for hashes in store.indexes.scan(site.id, EXPORT_BATCH):
+        yield store.articles.records(site.id, hashes, site.reaction_keys)
 
 
 def _csv_keys(site: Site) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -149,7 +149,7 @@ def _count_if_not_counted(response: Response) -> Response:
     if not spent:
         return response
     try:
-        get_store().hit_windows(spent)
+        get_store().windows.hit(spent)
     except WindowLimited as exc:
         return limited_response(exc)
     except STORAGE_ERRORS:

@@ -141,7 +141,7 @@ class SiteRegistry:
                 return self._cache[site_id]
         if not SITE_ID.fullmatch(site_id):
             return None
-        record = self.store.load_site(site_id)
+        record = self.store.sites.load(site_id)
         site = Site.from_record(record) if record else None
         if self.cache_seconds > 0:
             if len(self._cache) > 10_000:  # a flood of unknown ids must not grow memory
@@ -153,7 +153,7 @@ class SiteRegistry:
 
     def all(self) -> list[Site]:
         """Return every site, by id."""
-        return [Site.from_record(r) for r in self.store.load_sites()]
+        return [Site.from_record(r) for r in self.store.sites.load_all()]
 
     def create(self, site_id: str, name: str, origins: list[str]) -> tuple[Site, str]:
         """Create a site and return it with its API key, which is not stored."""
@@ -166,7 +166,7 @@ class SiteRegistry:
             key_digest=key_digest(api_key),
             created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
-        if not self.store.create_site(site_id, site.as_record()):
+        if not self.store.sites.create(site_id, site.as_record()):
             raise SiteError(f"site {site_id!r} exists already")
         self._forget(site_id)
         return site, api_key
@@ -179,7 +179,7 @@ class SiteRegistry:
         only compute. Other workers see the change once their cached copy is
         ``cache_seconds`` old.
         """
-        saved = self.store.change_site(
+        saved = self.store.sites.change(
             site_id, lambda record: changed(Site.from_record(record)).as_record()
         )
         self._forget(site_id)
@@ -206,13 +206,13 @@ class SiteRegistry:
     def delete(self, site_id: str) -> None:
         """Delete the site and every count, reader and history of its articles."""
         site = self._require(site_id)
-        self.store.delete_site(site.id, site.reaction_keys)
+        self.store.sites.delete(site.id, site.reaction_keys)
         self._forget(site_id)
         if self.cache_seconds > 0:
             # Another worker's cached copy of the site may accept writes until it expires:
             # sweep once more after that, so the id starts empty if created again.
             time.sleep(self.cache_seconds)
-            self.store.sweep_site(site.id)
+            self.store.sites.sweep(site.id)
 
     def _require(self, site_id: str) -> Site:
         self._forget(site_id)

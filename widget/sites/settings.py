@@ -225,5 +225,5 @@ def update_settings(sites: SiteRegistry, store: Store, site_id: str, patch: Any)
     added = [key for key in updated.reaction_keys if key not in before]
     if added:
         # Every article is in every index; a new reaction's index must list the old ones.
-        store.add_reaction_indexes(site_id, added)
+        store.indexes.add_reactions(site_id, added)
     return updated

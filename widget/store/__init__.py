@@ -1,17 +1,19 @@
 """The one package that owns Redis: every key and script of the service, behind ``Store``.
 
-One room per concern, each a part of the one ``Store`` object the app makes:
+``Store`` is made once, around one client; each of its parts owns its keys and scripts:
 
     keys.py          the key layout (the table of every key), and every function naming one
-    client.py        connect(), the errors that mean "no Redis", the retry, the Lua scripts
+    client.py        connect(), the errors that mean "no Redis", the retry, the script trips
     cluster.py       the Redis Cluster client that connects on first use
-    writes.py        a reader's reaction: one call on one Redis, three on a cluster
-    windows.py       rate-limit windows counted inside a request's own call
-    reactions.py     the counts reads, an article's reset and records
-    articles.py      a new article's admission, the publisher's edits of an article
-    indexes.py       a site's indexes and totals: moved after each write, paged, scanned
+    writes.py        store.set_reaction: one call on one Redis, two trips on a cluster
+    reactions.py     store.get_tallies, the counts read; what a reaction is stored as
+    results.py       ReactionResult: what the reaction scripts answer, by name
+    windows.py       store.windows: rate-limit windows counted inside a request's own call
+    articles.py      store.articles: admission, records, history, edits and reset of articles
+    indexes.py       store.indexes: a site's indexes and totals, moved, paged, scanned, rebuilt
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
-    site_records.py  the sites' settings, and a site's deletion
+    site_records.py  store.sites: the sites' settings, and a site's deletion
+    sessions.py      store.sessions: dashboard sessions
     lua/             the scripts, one file each; lua/lib/ the functions they share
 
 The store knows nothing of Flask.
@@ -19,28 +21,67 @@ The store knows nothing of Flask.
 
 from __future__ import annotations
 
-from .articles import REFUSALS, ArticleRefused, Articles
+import redis
+from redis.cluster import RedisCluster
+
+from . import keys
+from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articles
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
+from .indexes import SiteIndexes
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
-from .reactions import (
-    CAP_TTL_SECONDS,
-    ArticleClosed,
-    ArticleRecord,
-    CapReached,
-    Reactions,
-    Tally,
-    iso,
-    reader_digest,
-)
-from .rebuild import IndexRebuild, ReindexResult
+from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Counts, Tally, iso, reader_digest
+from .rebuild import ReindexResult
+from .results import ReactionResult
 from .sessions import DashboardSessions
 from .site_records import SiteRecords
-from .windows import Window, WindowLimited
-from .writes import Admission, ReactionWrites
+from .windows import Window, WindowLimited, Windows
+from .writes import ReactionWrites
 
 
-class Store(ReactionWrites, Reactions, Articles, SiteRecords, IndexRebuild, DashboardSessions):
-    """Every Redis key and script of the service, around one shared client."""
+class Store:
+    """Every Redis key and script of the service, around one shared client.
+
+    The two calls of the reader API's hot paths are the store's own (``set_reaction``,
+    ``get_tallies``); the rest is asked of its parts: ``sites``, ``sessions``,
+    ``articles``, ``indexes`` and ``windows``. ``writes`` is the part that runs
+    ``set_reaction``, its trips on a cluster included.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.windows = Windows(client)
+        self.indexes = SiteIndexes(client)
+        self.articles = Articles(client, self.indexes)
+        self.sites = SiteRecords(client, self.indexes)
+        self.sessions = DashboardSessions(client)
+        self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
+        # Bound once: the hot paths pay no call of the facade's own.
+        self.set_reaction = self.writes.set_reaction
+        self.get_tallies = Counts(client, self.windows).get_tallies
+
+    def ping(self) -> bool:
+        """Return whether Redis answers."""
+        return bool(self.client.ping())
+
+    def memory_full(self) -> bool:
+        """Return whether Redis is at its maxmemory: it refuses a small write, or says so."""
+        try:
+            # A write, because Redis decides "out of memory" per command; the key is gone
+            # in a few seconds. (On a cluster it probes the node of its slot.)
+            self.client.set(keys.READY_PROBE, "1", px=5000)
+        except redis.exceptions.ResponseError as exc:
+            if is_out_of_memory(exc):
+                return True
+            raise
+        if isinstance(self.client, redis.Redis):
+            nodes = [self.client.info("memory")]
+        else:  # every master of a cluster, each answering its own INFO, by node name
+            nodes = list(self.client.info("memory", target_nodes=RedisCluster.PRIMARIES).values())
+        return any(
+            int(node.get("maxmemory", 0)) > 0
+            and int(node.get("used_memory", 0)) >= int(node["maxmemory"])
+            for node in nodes
+        )
 
 
 __all__ = [
@@ -54,6 +95,7 @@ __all__ = [
     "ArticleRefused",
     "CapReached",
     "Client",
+    "ReactionResult",
     "ReindexResult",
     "Store",
     "Tally",

@@ -18,7 +18,6 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.retry import Retry
 
-from . import keys
 from .cluster import LazyCluster
 
 Client = redis.Redis | RedisCluster
@@ -204,45 +203,10 @@ def script_source(name: str) -> str:
     return "".join(lua.joinpath("lib", f"{use}.lua").read_text("utf-8") for use in uses) + source
 
 
-class StoreBase:
-    """The one shared client, and the Lua scripts (``lua/``) registered on it once."""
+def register_script(client: Client, name: str) -> Script:
+    """Return a script of ``lua/`` registered on the client (no round trip).
 
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.reaction_script = self._script("reaction.lua")
-        self.article_script = self._script("article.lua")
-        self.windows_script = self._script("windows.lua")
-        self.reset_article_script = self._script("reset_article.lua")
-        self.index_after_script = self._script("index_after.lua")
-        self.index_title_script = self._script("index_title.lua")
-        self.update_site_script = self._script("update_site.lua")
-        self.admit_article_script = self._script("admit_article.lua")
-        self.article_meta_script = self._script("article_meta.lua")
-
-    def _script(self, name: str) -> Script:
-        # register_script re-sends the source after a NOSCRIPT (a restart, SCRIPT FLUSH).
-        return self.client.register_script(script_source(name))
-
-    def ping(self) -> bool:
-        """Return whether Redis answers."""
-        return bool(self.client.ping())
-
-    def memory_full(self) -> bool:
-        """Return whether Redis is at its maxmemory: it refuses a small write, or says so."""
-        try:
-            # A write, because Redis decides "out of memory" per command; the key is gone
-            # in a few seconds. (On a cluster it probes the node of its slot.)
-            self.client.set(keys.READY_PROBE, "1", px=5000)
-        except redis.exceptions.ResponseError as exc:
-            if is_out_of_memory(exc):
-                return True
-            raise
-        if isinstance(self.client, redis.Redis):
-            nodes = [self.client.info("memory")]
-        else:  # every master of a cluster, each answering its own INFO, by node name
-            nodes = list(self.client.info("memory", target_nodes=RedisCluster.PRIMARIES).values())
-        return any(
-            int(node.get("maxmemory", 0)) > 0
-            and int(node.get("used_memory", 0)) >= int(node["maxmemory"])
-            for node in nodes
-        )
+    Its Script re-sends the source after a NOSCRIPT (a restart, SCRIPT FLUSH), as
+    ``read_with_script`` and ``run_scripts`` do for the EVALSHAs they send.
+    """
+    return client.register_script(script_source(name))

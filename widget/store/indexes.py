@@ -11,19 +11,35 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import keys
-from .client import ScriptCall, StoreBase
+from .client import Client, ScriptCall, register_script
+from .rebuild import ReindexResult, rebuild_site_indexes
 
 # How long a call's result and its "site indexes moved" marker are kept: far longer than
 # redis-py's retry of a timed-out script (REDIS_SOCKET_TIMEOUT and a short backoff).
 ONCE_TTL_SECONDS = 60
 
 
-class SiteIndexes(StoreBase):
+def read_days(
+    client: Client, key: str, days: Sequence[str], reaction_keys: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Return a day series hash's net change of each reaction on each day (yyyymmdd)."""
+    fields = [f"{day}:{r}" for day in days for r in reaction_keys]
+    values = iter(client.hmget(key, fields) if fields else [])
+    return {day: {r: int(next(values) or 0) for r in reaction_keys} for day in days}
+
+
+class SiteIndexes:
     """Reads and moves of a site's indexes, totals and day series."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.update_site_script = register_script(client, "update_site.lua")
+        self.index_after_script = register_script(client, "index_after.lua")
+        self.index_title_script = register_script(client, "index_title.lua")
 
     # -- moved by the reaction writes ------------------------------------------------
 
-    def _site_update(
+    def update_call(
         self,
         site: str,
         ah: str,
@@ -65,7 +81,12 @@ class SiteIndexes(StoreBase):
         ]
         return self.update_site_script, script_keys, args
 
-    def _remove_from_indexes(
+    def set_title(self, site: str, ah: str, member: str) -> None:
+        """Move an article in the site's title index to ``member`` ("": out of it)."""
+        titles = [keys.site_key(site, "titles"), keys.site_key(site, "title-of")]
+        self.index_title_script(keys=titles, args=[ah, member])
+
+    def remove_article(
         self, site: str, ah: str, counts: dict[str, int], day: str, reaction_keys: Sequence[str]
     ) -> None:
         """Take a reset article out of the site's indexes, and its counts off the site's."""
@@ -77,10 +98,10 @@ class SiteIndexes(StoreBase):
                 pipe.hincrby(keys.site_key(site, "counts"), reaction, -count)
                 pipe.hincrby(keys.site_key(site, "days"), f"{day}:{reaction}", -count)
         pipe.execute()
-        titles = [keys.site_key(site, "titles"), keys.site_key(site, "title-of")]
-        self.index_title_script(keys=titles, args=[ah, ""])
+        self.set_title(site, ah, "")
 
-    def _delete_indexes(self, site: str, reaction_keys: Sequence[str]) -> None:
+    def delete(self, site: str, reaction_keys: Sequence[str]) -> None:
+        """Delete every index and total of a site (its refusals too)."""
         pipe = self.client.pipeline(transaction=False)
         for name in (*keys.SITE_INDEXES, "refused"):
             pipe.delete(keys.site_key(site, name))
@@ -90,7 +111,7 @@ class SiteIndexes(StoreBase):
 
     # -- the site's totals -----------------------------------------------------------
 
-    def add_reaction_indexes(self, site: str, reaction_keys: Sequence[str]) -> None:
+    def add_reactions(self, site: str, reaction_keys: Sequence[str]) -> None:
         """Put every article of the site into the (new) indexes of these reactions, at 0."""
         total = keys.index_key(site, "total")
         for key in reaction_keys:
@@ -103,16 +124,16 @@ class SiteIndexes(StoreBase):
         """Return how many articles of the site have had a reaction."""
         return int(self.client.zcard(keys.index_key(site, "total")))
 
-    def site_counts(self, site: str, reaction_keys: Sequence[str]) -> dict[str, int]:
+    def counts(self, site: str, reaction_keys: Sequence[str]) -> dict[str, int]:
         """Return the site's total count of each reaction."""
         values = self.client.hmget(keys.site_key(site, "counts"), list(reaction_keys))
         return {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
 
-    def site_days(
+    def days(
         self, site: str, days: Sequence[str], reaction_keys: Sequence[str]
     ) -> dict[str, dict[str, int]]:
         """Return the site's net change of each reaction on each day (yyyymmdd)."""
-        return self._days(keys.site_key(site, "days"), days, reaction_keys)
+        return read_days(self.client, keys.site_key(site, "days"), days, reaction_keys)
 
     def refused_days(self, site: str, days: Sequence[str]) -> dict[str, int]:
         """Return how many new reactions the per-address cap refused on each day (yyyymmdd)."""
@@ -120,23 +141,16 @@ class SiteIndexes(StoreBase):
         values = self.client.hmget(key, list(days)) if days else []
         return {day: int(v or 0) for day, v in zip(days, values, strict=True)}
 
-    def _days(
-        self, key: str, days: Sequence[str], reaction_keys: Sequence[str]
-    ) -> dict[str, dict[str, int]]:
-        fields = [f"{day}:{r}" for day in days for r in reaction_keys]
-        values = iter(self.client.hmget(key, fields) if fields else [])
-        return {day: {r: int(next(values) or 0) for r in reaction_keys} for day in days}
-
     # -- pages and scans ---------------------------------------------------------------
 
-    def index_page(self, site: str, sort: str, start: int, count: int) -> list[tuple[str, float]]:
+    def page(self, site: str, sort: str, start: int, count: int) -> list[tuple[str, float]]:
         """Return (article hash, score) pairs of a site index, highest score first."""
         pairs: list[Any] = self.client.zrevrange(
             keys.index_key(site, sort), start, start + count - 1, withscores=True
         )
         return [(str(m), float(s)) for m, s in pairs]
 
-    def index_after(
+    def after(
         self, site: str, sort: str, score: float, member: str, count: int
     ) -> list[tuple[str, float]]:
         """Return the index entries right after (score, member), highest score first."""
@@ -154,7 +168,7 @@ class SiteIndexes(StoreBase):
         )
         return [str(m) for m in members]
 
-    def scan_article_hashes(self, site: str, batch: int = 500) -> Iterator[list[str]]:
+    def scan(self, site: str, batch: int = 500) -> Iterator[list[str]]:
         """Yield every article hash of a site in batches, in no order (ZSCAN).
 
         Unlike paging by rank, an article whose score changes meanwhile is still seen;
@@ -169,8 +183,11 @@ class SiteIndexes(StoreBase):
             if not cursor:
                 return
 
-    def _drain_article_hashes(self, site: str, batch: int = 1000) -> Iterable[list[str]]:
-        # Read from the start each time: the caller deletes what it was given.
+    def drain(self, site: str, batch: int = 1000) -> Iterable[list[str]]:
+        """Yield every article hash of a site in batches, each taken out of the index after.
+
+        Read from the start each time: the caller deletes what it was given.
+        """
         key = keys.index_key(site, "total")
         while True:
             page = [str(m) for m in self.client.zrange(key, 0, batch - 1)]
@@ -178,3 +195,9 @@ class SiteIndexes(StoreBase):
                 return
             yield page
             self.client.zrem(key, *page)
+
+    # -- rebuilt -------------------------------------------------------------------------
+
+    def rebuild(self, site: str, reaction_keys: Sequence[str], batch: int = 500) -> ReindexResult:
+        """Rebuild every index and total of one site from its articles' own data (rebuild.py)."""
+        return rebuild_site_indexes(self.client, site, reaction_keys, batch)

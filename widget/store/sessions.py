@@ -11,22 +11,25 @@ from __future__ import annotations
 import secrets
 
 from . import keys
-from .client import StoreBase
+from .client import Client
 
 
-class DashboardSessions(StoreBase):
+class DashboardSessions:
     """Start, check and end dashboard sessions."""
 
-    def start_session(self, site: str, lifetime_seconds: int) -> str:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def start(self, site: str, lifetime_seconds: int) -> str:
         """Start a session of the site that lives at most lifetime_seconds; return its id."""
         session_id = secrets.token_urlsafe(32)
         self.client.set(keys.session_key(site, session_id), "1", ex=max(1, lifetime_seconds))
         return session_id
 
-    def session_is_live(self, site: str, session_id: str) -> bool:
+    def is_live(self, site: str, session_id: str) -> bool:
         """Return whether the session was started and has neither ended nor expired."""
         return bool(self.client.exists(keys.session_key(site, session_id)))
 
-    def end_session(self, site: str, session_id: str) -> None:
+    def end(self, site: str, session_id: str) -> None:
         """End the session: its cookie, wherever it was copied, stops working."""
         self.client.delete(keys.session_key(site, session_id))

@@ -15,18 +15,23 @@ from typing import Any
 from redis.exceptions import TryAgainError, WatchError
 
 from . import keys
+from .client import Client
 from .indexes import SiteIndexes
 
 
-class SiteRecords(SiteIndexes):
+class SiteRecords:
     """Load, create, save and delete sites (a delete takes every key of its articles)."""
 
-    def load_site(self, site: str) -> dict[str, Any] | None:
+    def __init__(self, client: Client, indexes: SiteIndexes) -> None:
+        self.client = client
+        self.indexes = indexes
+
+    def load(self, site: str) -> dict[str, Any] | None:
         """Return a site's stored settings, or None."""
         raw = self.client.get(keys.site_record_key(site))
         return json.loads(raw) if raw else None
 
-    def load_sites(self) -> list[dict[str, Any]]:
+    def load_all(self) -> list[dict[str, Any]]:
         """Return every site's stored settings, by id."""
         ids = sorted(str(s) for s in self.client.smembers(keys.all_sites_key()))
         if not ids:
@@ -34,18 +39,18 @@ class SiteRecords(SiteIndexes):
         raws = self.client.mget([keys.site_record_key(s) for s in ids])
         return [json.loads(raw) for raw in raws if raw]
 
-    def create_site(self, site: str, record: dict[str, Any]) -> bool:
+    def create(self, site: str, record: dict[str, Any]) -> bool:
         """Store a new site; return False if the id is taken."""
         if not self.client.set(keys.site_record_key(site), json.dumps(record), nx=True):
             return False
         self.client.sadd(keys.all_sites_key(), site)
         return True
 
-    def save_site(self, site: str, record: dict[str, Any]) -> None:
+    def save(self, site: str, record: dict[str, Any]) -> None:
         """Replace a site's stored settings."""
         self.client.set(keys.site_record_key(site), json.dumps(record))
 
-    def change_site(
+    def change(
         self, site: str, changed: Callable[[dict[str, Any]], dict[str, Any]], tries: int = 20
     ) -> dict[str, Any] | None:
         """Save what ``changed`` makes of a site's stored record; return it (None: no site).
@@ -75,26 +80,26 @@ class SiteRecords(SiteIndexes):
         # Only a storm of changes to one site gets here: a 503 asks the client to retry.
         raise TryAgainError(f"site {site!r} kept changing; try again")
 
-    def delete_site(self, site: str, reaction_keys: Sequence[str]) -> None:
+    def delete(self, site: str, reaction_keys: Sequence[str]) -> None:
         """Delete a site's record, then every key of its data: a new site of the id is empty.
 
         The record goes first, so no worker that reads it anew writes into the site; a
         worker's cached copy may still write for its cache time, which the caller sweeps
-        after with ``sweep_site``.
+        after with ``sweep``.
         """
         self.client.delete(keys.site_record_key(site))
         self.client.srem(keys.all_sites_key(), site)
         # The indexes name the articles: their keys go in batches, with no scan.
-        for hashes in self._drain_article_hashes(site):
+        for hashes in self.indexes.drain(site):
             pipe = self.client.pipeline(transaction=False)
             for ah in hashes:
                 for key in keys.article_keys(site, ah):
                     pipe.delete(key)
             pipe.execute()
-        self._delete_indexes(site, reaction_keys)
-        self.sweep_site(site)
+        self.indexes.delete(site, reaction_keys)
+        self.sweep(site)
 
-    def sweep_site(self, site: str) -> int:
+    def sweep(self, site: str) -> int:
         """Delete every key of a site's data that is left, by a scan of every node; count them.
 
         What no index lists (caps, budgets, the results of recent calls, an article that a

@@ -18,7 +18,14 @@ from typing import Any
 import redis
 from redis.crc import key_slot
 
-from .client import StoreBase, read_commands, read_with_script
+from .client import (
+    Client,
+    ScriptCall,
+    read_commands,
+    read_with_script,
+    register_script,
+    run_script,
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +64,15 @@ def in_slot(windows: Sequence[Window], key: str) -> list[Window]:
     return [w for w in windows if key_slot(w.key.encode()) == slot]
 
 
-class Windows(StoreBase):
-    """Rate-limit windows, alone or in the pipeline of a read."""
+class Windows:
+    """Rate-limit windows, counted alone or in the trip of a read."""
 
-    def _runs(self, windows: Sequence[Window]) -> list[list[Window]]:
-        # One script may count every window on one Redis; on a cluster, those of one slot.
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.script = register_script(client, "windows.lua")
+
+    def runs(self, windows: Sequence[Window]) -> list[list[Window]]:
+        """Split the windows into runs one script may count: one on one Redis, a slot's each."""
         runs: list[list[Window]] = []
         single = isinstance(self.client, redis.Redis)
         for w in windows:
@@ -71,27 +82,26 @@ class Windows(StoreBase):
                 runs.append([w])
         return runs
 
-    def hit_windows(self, windows: Sequence[Window]) -> None:
-        """Count the windows in order, or raise WindowLimited (a call a slot on a cluster)."""
-        for run in self._runs(windows):
-            reply = self.windows_script(keys=[w.key for w in run], args=window_args(run))
-            raise_if_limited(reply, run)
+    def call(self, run: Sequence[Window]) -> ScriptCall:
+        """Return the script call that counts one run of windows (``raise_if_limited``)."""
+        return self.script, [w.key for w in run], window_args(run)
 
-    def read_with_windows(
-        self, windows: Sequence[Window], commands: Sequence[tuple[str, ...]]
-    ) -> list[Any]:
+    def hit(self, windows: Sequence[Window]) -> None:
+        """Count the windows in order, or raise WindowLimited (a call a slot on a cluster)."""
+        for run in self.runs(windows):
+            raise_if_limited(run_script(self.call(run)), run)
+
+    def read(self, windows: Sequence[Window], commands: Sequence[tuple[str, ...]]) -> list[Any]:
         """Count the windows and send the read commands together; raise WindowLimited if over.
 
         One trip on one Redis; on a cluster, one to each node that holds some of the keys.
         """
-        if len(self._runs(windows)) > 1:  # windows of several slots: not in one script
-            self.hit_windows(windows)
+        if len(self.runs(windows)) > 1:  # windows of several slots: not in one script
+            self.hit(windows)
             windows = ()
         if not windows:
             return read_commands(self.client, commands)
         keys = [w.key for w in windows]
-        replies = read_with_script(
-            self.client, self.windows_script, keys, window_args(windows), commands
-        )
+        replies = read_with_script(self.client, self.script, keys, window_args(windows), commands)
         raise_if_limited(replies[0], windows)
         return replies[1:]

@@ -32,25 +32,26 @@ import redis
 from redis.cluster import RedisCluster
 
 from . import keys
-from .articles import ArticleRefused, Articles
-from .client import ScriptCall, read_with_script, run_script, run_scripts
-from .indexes import ONCE_TTL_SECONDS
+from .articles import Admission, ArticleRefused, Articles
+from .client import Client, ScriptCall, read_with_script, register_script, run_script, run_scripts
+from .indexes import ONCE_TTL_SECONDS, SiteIndexes
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
+from .results import ReactionResult
 from .windows import Window, Windows, in_slot, raise_if_limited, window_args
 
 
-@dataclass(frozen=True)
-class Admission:
-    """What a new article needs from its site; ``refusal`` (decided before) refuses it."""
-
-    most: int  # the site's ceiling of articles (0: none)
-    budget: int  # new articles one address may start a day (0: none)
-    address: str | None  # the address hash the budget counts
-    refusal: str = ""  # "signature_required" or "invalid_signature", or "" (checked, fine)
-
-
-class ReactionWrites(Articles, Windows):
+class ReactionWrites:
     """A reader's reaction: set, switched or withdrawn."""
+
+    def __init__(
+        self, client: Client, windows: Windows, indexes: SiteIndexes, articles: Articles
+    ) -> None:
+        self.client = client
+        self.windows = windows
+        self.indexes = indexes
+        self.articles = articles
+        self.reaction_script = register_script(client, "reaction.lua")
+        self.article_script = register_script(client, "article.lua")
 
     def set_reaction(
         self,
@@ -121,12 +122,12 @@ class ReactionWrites(Articles, Windows):
             result = self._at_once(call, admission, windows)
         else:
             result = self._on_cluster(call, admission, windows)
-        changed = int(result[0])
-        if changed == -4:
+        answer = ReactionResult(int(result[0]))
+        if answer == ReactionResult.ARTICLE_REFUSED:
             raise ArticleRefused(str(result[1]))
-        if changed == -3:
+        if answer == ReactionResult.ARTICLE_CLOSED:
             raise ArticleClosed(article)
-        if changed == -1:
+        if answer == ReactionResult.CAP_REACHED:
             raise CapReached(article)
         counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
         return Tally(counts=counts, mine=reaction)
@@ -166,7 +167,7 @@ class ReactionWrites(Articles, Windows):
                 *call.args,
             ],
         )[0]
-        if int(result[0]) == -5:
+        if int(result[0]) == ReactionResult.WINDOW_LIMITED:
             raise_if_limited(result, windows)
         return result
 
@@ -188,22 +189,22 @@ class ReactionWrites(Articles, Windows):
                 *call.args,
             ],
         )
-        runs = self._runs(there)  # the address's windows share one slot
-        counted = [(self.windows_script, [w.key for w in run], window_args(run)) for run in runs]
+        runs = self.windows.runs(there)  # the address's windows share one slot
+        counted = [self.windows.call(run) for run in runs]
         replies = run_scripts(cast(RedisCluster, self.client), [*counted, plan_call])
         plan: list[Any] = replies[-1]
         refused = [(run, reply) for run, reply in zip(runs, replies, strict=False) if reply]
-        if int(plan[0]) == -5:
+        if int(plan[0]) == ReactionResult.WINDOW_LIMITED:
             refused.append((here, plan))
         if refused:  # the first window over, in the request's order, answers
             run, reply = min(refused, key=lambda r: windows.index(r[0][int(r[1][-3]) - 1]))
             raise_if_limited(reply, run)
-        changed = int(plan[0])
-        if changed == -6:
+        planned = ReactionResult(int(plan[0]))
+        if planned == ReactionResult.PLANNED:
             return self._write(call, plan[1] or None, admission)
-        if changed == -2:
+        if planned == ReactionResult.NEEDS_ADMISSION:
             return self._create(call, admission)
-        if changed == -1:
+        if planned == ReactionResult.CAP_REACHED:
             self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
         return plan
 
@@ -213,21 +214,23 @@ class ReactionWrites(Articles, Windows):
         # close or reset in between) makes the write differ; a third call then moves the
         # site's indexes from what they were told to what was done.
         write: ScriptCall = (self.article_script, call.article_keys, ["", "", 0, *call.args])
-        site = self._site_update(
+        site = self.indexes.update_call(
             call.site, call.ah, old, call.reaction, call.now, call.day, call.op
         )
         result: list[Any] = run_scripts(cast(RedisCluster, self.client), [write, site])[0]
-        changed = int(result[0])
-        done = (result[1] or None) if changed == 1 else call.reaction
+        written = ReactionResult(int(result[0]))
+        done = (result[1] or None) if written == ReactionResult.CHANGED else call.reaction
         if done != old:
             fix = f"{call.op}-fix"
-            run_script(self._site_update(call.site, call.ah, done, old, call.now, call.day, fix))
-        if changed == -2:
+            run_script(
+                self.indexes.update_call(call.site, call.ah, done, old, call.now, call.day, fix)
+            )
+        if written == ReactionResult.NEEDS_ADMISSION:
             # Deleted in between (a reset): it is in no index now, the moves undone above
             # included, and the reaction makes it anew.
-            self._remove_from_indexes(call.site, call.ah, {}, call.day, call.reaction_keys)
+            self.indexes.remove_article(call.site, call.ah, {}, call.day, call.reaction_keys)
             return self._create(call, admission, f"{call.op}-new")
-        if changed == -1:
+        if written == ReactionResult.CAP_REACHED:
             self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
         return result
 
@@ -238,7 +241,7 @@ class ReactionWrites(Articles, Windows):
         if admission is not None:
             if admission.refusal:  # decided before; found new only now (reset in between)
                 raise ArticleRefused(admission.refusal)
-            self.admit_article(
+            self.articles.admit(
                 call.site,
                 call.day,
                 most=admission.most,
@@ -248,13 +251,13 @@ class ReactionWrites(Articles, Windows):
         result: list[Any] = self.article_script(
             keys=call.article_keys, args=["1", "", 0, *call.args]
         )
-        changed = int(result[0])
-        if changed == -1:
+        created = ReactionResult(int(result[0]))
+        if created == ReactionResult.CAP_REACHED:
             self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
-        elif changed == 1:
+        elif created == ReactionResult.CHANGED:
             fresh = int(result[2]) == 1
             run_script(
-                self._site_update(
+                self.indexes.update_call(
                     call.site,
                     call.ah,
                     result[1] or None,

@@ -24,7 +24,7 @@
 -- ARGV[9]  n, the number of windows; ARGV[10..9+2n] their amounts and lengths
 -- ARGV[10+2n..] set_reaction's A
 --
--- Returns set_reaction's answer, or {-5, window, TTL, count} when a window refused.
+-- Returns set_reaction's answer (lib/set_reaction.lua's RESULT names its first number).
 local n = tonumber(ARGV[9])
 local A = {unpack(ARGV, 10 + 2 * n)}
 local r = #A - 12
@@ -32,7 +32,7 @@ local day = A[3]
 local result = set_reaction({unpack(KEYS, 1, 5)}, A, {
   limited = function()
     local over = hit_windows({unpack(KEYS, 15 + r, 14 + r + n)}, {unpack(ARGV, 10, 9 + 2 * n)})
-    if over then return {-5, unpack(over)} end
+    if over then return {RESULT.WINDOW_LIMITED, unpack(over)} end
   end,
   admit = function()
     if ARGV[2] ~= '' then return ARGV[2] end
@@ -40,9 +40,9 @@ local result = set_reaction({unpack(KEYS, 1, 5)}, A, {
     return admit_article({KEYS[7], KEYS[13], KEYS[14]}, {ARGV[3], ARGV[4], ARGV[5], day, A[10]})
   end,
 })
-if result[1] == -1 then
+if result[1] == RESULT.CAP_REACHED then
   redis.call('HINCRBY', KEYS[14], day, 1)  -- the cap's refusals, for the publisher to see
-elseif result[1] == 1 then
+elseif result[1] == RESULT.CHANGED then
   local zset = {}
   for i = 1, r do zset[A[12 + i]] = KEYS[14 + i] end
   local old, new, fresh = result[2], A[2], result[3]

@@ -34,14 +34,27 @@
 --       article is admitted (what admission spends is spent then), a refusal's code, or
 --       nil when this call may not decide (the caller admits, then calls again)
 -- checks.plan: true to stop before writing anything, once every check passed: the call
---       answers {-6, the reaction that the write would take off a count or ""} (a
+--       answers {PLANNED, the reaction that the write would take off a count or ""} (a
 --       cluster's first trip, store/writes.py; the write comes in a second call)
 --
--- Returns {changed, the reaction taken off a count or "", new article (0/1),
---          count of A[13], count of A[14], ...}; changed is 1 or 0, -1 when the cap
--- refused the reaction, -2 when admit() could not decide, -3 when voting on the article
--- is closed; or {-4, code} when admit() refused the article; or checks.plan's {-6, old}.
--- Only changed = 1 wrote anything here (a refusal and a no-op write no key).
+-- Returns {result, the reaction taken off a count or "", new article (0/1),
+--          count of A[13], count of A[14], ...}, result one of RESULT below; or
+-- {ARTICLE_REFUSED, code}, {WINDOW_LIMITED, window, TTL, count} (checks.limited's) or
+-- {PLANNED, old}. Only CHANGED wrote anything here (a refusal and a no-op write no key).
+
+-- What a reaction's scripts answer first, by name: store/results.py's ReactionResult
+-- names the same numbers (tests/test_store_results.py holds the two equal).
+local RESULT = {
+  CHANGED = 1,           -- written
+  UNCHANGED = 0,         -- the same reaction again, or a withdrawal of none: nothing to write
+  CAP_REACHED = -1,      -- the address's cap of new reactions to the article refused it
+  NEEDS_ADMISSION = -2,  -- it would create the article, and admit() could not decide
+  ARTICLE_CLOSED = -3,   -- voting on the article is closed
+  ARTICLE_REFUSED = -4,  -- admit() refused the new article: {ARTICLE_REFUSED, code}
+  WINDOW_LIMITED = -5,   -- a rate-limit window refused: {WINDOW_LIMITED, window, TTL, count}
+  PLANNED = -6,          -- checks.plan: every check passed, nothing written: {PLANNED, old}
+}
+
 local function set_reaction(K, A, checks)
   local FIRST_REACTION = 13
   local article, readers, history, cap_key, done = K[1], K[2], K[3], K[4], K[5]
@@ -68,11 +81,11 @@ local function set_reaction(K, A, checks)
   -- ("closed" 0). Read here, in the one round trip of the write.
   local first, closed, id = unpack(redis.call('HMGET', article, 'first', 'closed', 'id'))
   if closed == '1' or (closed ~= '0' and first and A[12] ~= '' and first <= A[12]) then
-    return counts({-3, '', 0})
+    return counts({RESULT.ARTICLE_CLOSED, '', 0})
   end
 
   -- The same reaction again, or a withdraw by a reader who holds none: nothing to write.
-  if old == new then return counts({0, '', 0}) end
+  if old == new then return counts({RESULT.UNCHANGED, '', 0}) end
 
   -- One address can mint any number of reader tokens: a reader with no reaction here who
   -- adds one is a new vote, and each address gets a bounded number of those per article
@@ -80,7 +93,7 @@ local function set_reaction(K, A, checks)
   -- the write are in this one script, so a refused request changes nothing at all.
   local capped = address ~= '' and old == ''
   if capped and tonumber(redis.call('HGET', cap_key, address) or '0') >= cap then
-    return counts({-1, '', 0})  -- not remembered: a second run refuses again, as it should
+    return counts({RESULT.CAP_REACHED, '', 0})  -- not remembered: a second run refuses again, as it should
   end
 
   -- An article exists only from its first counted reaction; creating one is the site's
@@ -89,8 +102,8 @@ local function set_reaction(K, A, checks)
   local fresh = 0
   if not id then
     local refusal = checks.admit()
-    if refusal == nil then return counts({-2, '', 0}) end
-    if refusal ~= '' then return {-4, refusal} end
+    if refusal == nil then return counts({RESULT.NEEDS_ADMISSION, '', 0}) end
+    if refusal ~= '' then return {RESULT.ARTICLE_REFUSED, refusal} end
     fresh = 1
   end
 
@@ -100,7 +113,7 @@ local function set_reaction(K, A, checks)
   if old ~= '' and tonumber(redis.call('HGET', article, 'c:' .. old) or '0') > 0 then
     decremented = old
   end
-  if checks.plan then return {-6, decremented} end
+  if checks.plan then return {RESULT.PLANNED, decremented} end
 
   if capped then
     redis.call('HINCRBY', cap_key, address, 1)
@@ -126,7 +139,7 @@ local function set_reaction(K, A, checks)
   end
   redis.call('HSET', article, 'last', now)
 
-  local result = counts({1, decremented, fresh})
+  local result = counts({RESULT.CHANGED, decremented, fresh})
   -- Only a change needs remembering: a second run of a call that changed nothing (or was
   -- refused) answers the same as its first.
   redis.call('SET', done, cjson.encode(result), 'EX', A[11])
