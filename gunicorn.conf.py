@@ -95,9 +95,9 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 def when_ready(server):  # type: ignore[no-untyped-def]
     """Say where the workers listen: gunicorn's own line names only the master's sockets."""
     if reuse_port:
+        where = (b if b.startswith(("unix:", "fd://")) else f"http://{b}" for b in server.cfg.bind)
         server.log.info(
-            "Workers listen at %s, each on a socket of its own (reuse_port)",
-            ", ".join(server.cfg.bind),
+            "Workers listen at %s, each on a socket of its own (reuse_port)", ", ".join(where)
         )
 
 

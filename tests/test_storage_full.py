@@ -103,7 +103,7 @@ def test_a_full_redis_is_503_storage_full_everywhere_and_readyz_says_so(
 def test_the_run_command_starts_redis_with_a_bound_and_noeviction(tmp_path: Path) -> None:
     server = RedisServer(tmp_path / "run", appendonly=False, maxmemory=DEFAULT_MAXMEMORY)
     with server:
-        client = redis.Redis(port=server.port, decode_responses=True)
+        client = redis.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
         assert int(client.config_get("maxmemory")["maxmemory"]) == 1024**3
         assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
         client.close()
