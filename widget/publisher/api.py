@@ -13,17 +13,15 @@ from ..sites import Site
 from ..validation import MAX_QUERY_CHARS, bad_request
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
+from .export import export_csv, export_json, record_json
 from .tallies import (
     DEFAULT_DAYS,
     DEFAULT_LIMIT,
     MAX_DAYS,
     MAX_LIMIT,
     CursorError,
-    export_csv,
-    export_json,
     history,
     list_articles,
-    record_json,
     sorts,
     summary,
 )

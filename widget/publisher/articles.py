@@ -19,7 +19,7 @@ from ..sites import Site
 from ..validation import bad_request, check_title, check_url
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
-from .tallies import record_json
+from .export import record_json
 
 ARTICLE_FIELDS = frozenset({"title", "url", "closed"})
 MAX_BODY_BYTES = 4096
