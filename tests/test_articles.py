@@ -216,7 +216,7 @@ def sign_site(app: Any, runner: Any) -> str:
         sites = get_sites()
         site = sites.get("demo")
         assert site is not None
-        sites.store.sites.save("demo", {**site.as_record(), "signed_articles": True})
+        sites.store.sites.save("demo", {**site.as_json(), "signed_articles": True})
     return secret
 
 

@@ -17,9 +17,10 @@ from flask.cli import AppGroup
 
 from ..context import RANDOM_SECRET_KEY, get_sites, get_store
 from ..errors import cannot_reach_redis
-from ..sites import Site, SiteError
+from ..sites import SiteError
 from ..sites.settings import settings_json, update_settings
 from ..sites.signing import signing_secret
+from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
 from .demo_data import demo_data_command
 from .reindex import reindex_command
@@ -42,16 +43,6 @@ def friendly_errors(command: F) -> F:
             raise click.ClickException(cannot_reach_redis(exc)) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _describe(site: Site) -> dict[str, Any]:
-    return {
-        "id": site.id,
-        "name": site.name,
-        "origins": list(site.origins),
-        "reactions": [r.as_json() for r in site.reactions],
-        "created_at": site.created_at,
-    }
 
 
 @sites_cli.command("create")
@@ -87,11 +78,9 @@ def list_sites() -> None:
 @click.argument("site_id")
 @friendly_errors
 def show(site_id: str) -> None:
-    """Show one site's settings as JSON (never its key)."""
-    site = get_sites().get(site_id)
-    if site is None:
-        raise SiteError(f"there is no site {site_id!r}")
-    click.echo(json.dumps(_describe(site), indent=2, ensure_ascii=False))
+    """Show one site as JSON: its id, every setting, when it was made (never its key)."""
+    site = get_sites().require(site_id)
+    click.echo(json.dumps(site.as_json(DESCRIBED), indent=2, ensure_ascii=False))
 
 
 @sites_cli.command("set-origins")
@@ -116,9 +105,7 @@ def set_origins(site_id: str, origins: tuple[str, ...]) -> None:
 def settings(site_id: str, patch: str | None) -> None:
     """Print the site's settings as JSON; with --set, change them first."""
     if patch is None:
-        site = get_sites().get(site_id)
-        if site is None:
-            raise SiteError(f"there is no site {site_id!r}")
+        site = get_sites().require(site_id)
     else:
         try:
             body = json.loads(patch)
@@ -146,9 +133,7 @@ def signing_secret_command(site_id: str, rotate: bool) -> None:
     """Make the site's signing secret for signed articles and print it once."""
     sites = get_sites()
     if not rotate:
-        site = sites.get(site_id)
-        if site is None:
-            raise SiteError(f"there is no site {site_id!r}")
+        site = sites.require(site_id)
         has = "has a signing secret" if site.signing_nonce else "has no signing secret yet"
         state = "on" if site.signed_articles else "off"
         click.echo(f"site {site_id!r} {has} (signed articles: {state}); --rotate makes one")

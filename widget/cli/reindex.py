@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from ..context import get_sites, get_store
 from ..errors import cannot_reach_redis
-from ..sites import Site
+from ..sites import Site, SiteError
 from ..store import STORAGE_ERRORS
 
 
@@ -24,13 +24,7 @@ def reindex_command(site_id: str | None, batch: int) -> None:
     sites = get_sites()
     targets: list[Site]
     try:
-        if site_id is None:
-            targets = sites.all()
-        else:
-            site = sites.get(site_id)
-            if site is None:
-                raise click.ClickException(f"there is no site {site_id!r}")
-            targets = [site]
+        targets = sites.all() if site_id is None else [sites.require(site_id)]
         if not targets:
             click.echo("no sites yet: nothing to reindex")
         for site in targets:
@@ -40,5 +34,7 @@ def reindex_command(site_id: str | None, batch: int) -> None:
                 f"{result.reactions} reactions, {result.days} days of history "
                 f"in {result.seconds:.2f}s"
             )
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
     except STORAGE_ERRORS as exc:
         raise click.ClickException(cannot_reach_redis(exc)) from None

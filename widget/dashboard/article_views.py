@@ -17,7 +17,7 @@ from ..sites import Site
 from ..store import ArticleRecord
 from ..validation import check_title, check_url
 from .blueprint import bp
-from .session import csrf_ok
+from .session import csrf_checked
 from .views import article_page, requested_record, signed_in
 
 EDITABLE = {"title": "The title", "url": "The URL"}
@@ -33,13 +33,12 @@ def _message(name: str, error: ApiError) -> str:
 
 @bp.post("/article/edit")
 @signed_in
+@csrf_checked(
+    "The form had expired, so nothing was saved. Please try again.", "dashboard.article", "article"
+)
 def edit_article() -> ResponseReturnValue:
     """Save the article's title and URL, or show the page again with the error by its field."""
     site: Site = g.site
-    article = request.form.get("article", "")
-    if not csrf_ok(request.form.get("csrf")):
-        flash("The form had expired, so nothing was saved. Please try again.", "error")
-        return redirect(url_for("dashboard.article", article=article))
     record = requested_record()
     if not isinstance(record, ArticleRecord):
         return record
@@ -70,14 +69,15 @@ def edit_article() -> ResponseReturnValue:
 
 @bp.post("/article/closed")
 @signed_in
+@csrf_checked(
+    "The form had expired, so nothing changed. Please try again.", "dashboard.article", "article"
+)
 def close_article() -> ResponseReturnValue:
     """Close (closed=1) or reopen (closed=0) voting on one article."""
     site: Site = g.site
     article = request.form.get("article", "")
     closed = request.form.get("closed") == "1"
-    if not csrf_ok(request.form.get("csrf")):
-        flash("The form had expired, so nothing changed. Please try again.", "error")
-    elif article and get_store().articles.update(
+    if article and get_store().articles.update(
         site.id, article, {"closed": "1" if closed else "0"}
     ):
         flash("Voting is closed." if closed else "Voting is open again.", "info")

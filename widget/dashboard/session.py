@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
-from flask import Flask, Request, current_app, session
+from flask import Flask, Request, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ..context import get_sites, get_store
 from ..publisher.auth import session_matches
 from ..sites import Site
 from ..sites.ids import key_digest
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DashboardSessionInterface(SecureCookieSessionInterface):
@@ -44,6 +49,29 @@ def csrf_ok(sent: str | None) -> bool:
     """Return whether a form's CSRF token is the session's, compared in constant time."""
     token = session.get("csrf")
     return isinstance(token, str) and isinstance(sent, str) and hmac.compare_digest(sent, token)
+
+
+def csrf_checked(message: str | None, endpoint: str, *carried: str) -> Callable[[F], F]:
+    """Refuse a form's POST whose CSRF token is not the session's: change nothing, flash
+    ``message`` (if any) and redirect to ``endpoint``, with the form's ``carried`` fields.
+
+    Every form of the dashboard carries the token, so another site's page cannot post one
+    in a signed-in publisher's name.
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not csrf_ok(request.form.get("csrf")):
+                if message:
+                    flash(message, "error")
+                values: dict[str, Any] = {n: request.form.get(n, "") for n in carried}
+                return redirect(url_for(endpoint, **values))
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
 
 
 def sign_in(site_id: str, api_key: str) -> Site | None:

@@ -30,7 +30,7 @@ from ..store import ArticleRecord
 from ..validation import MAX_QUERY_CHARS, check_article
 from . import charts
 from .blueprint import bp
-from .session import csrf_ok, csrf_token, sign_in, sign_out, signed_in_site
+from .session import csrf_checked, csrf_token, sign_in, sign_out, signed_in_site
 
 PAGE_SIZE = 25
 DAY_CHOICES = (DEFAULT_DAYS, 90, MAX_DAYS)
@@ -133,11 +133,9 @@ def article_limits() -> dict[str, int]:
 # Keys are 256 random bits, so this is not about guessing: each attempt costs a site
 # lookup, and a flood of them should cost the flooder, not Redis.
 @limiter.limit(configured(config.RATELIMIT_SIGNIN), methods=["POST"])
+@csrf_checked("The form had expired. Please sign in again.", "dashboard.index")
 def do_sign_in() -> Any:
     """Sign in with a site id and its API key."""
-    if not csrf_ok(request.form.get("csrf")):
-        flash("The form had expired. Please sign in again.", "error")
-        return redirect(url_for("dashboard.index"))
     site_id = request.form.get("site", "")
     if sign_in(site_id, request.form.get("key", "")) is None:
         flash("That site id and API key do not match.", "error")
@@ -146,11 +144,11 @@ def do_sign_in() -> Any:
 
 
 @bp.post("/sign-out")
+@csrf_checked(None, "dashboard.index")
 def do_sign_out() -> ResponseReturnValue:
     """Sign out (the form's CSRF token stops other sites signing a user out)."""
-    if csrf_ok(request.form.get("csrf")):
-        sign_out()
-        flash("You are signed out.", "info")
+    sign_out()
+    flash("You are signed out.", "info")
     return redirect(url_for("dashboard.index"))
 
 
@@ -229,13 +227,11 @@ def confirm_reset() -> tuple[str, int] | str:
 
 @bp.post("/reset")
 @signed_in
+@csrf_checked("The form had expired, so nothing was reset. Please try again.", "dashboard.articles")
 def do_reset() -> ResponseReturnValue:
     """Reset an article: its counts, readers and history are gone."""
     site: Site = g.site
     article_id = _article_param()
-    if not csrf_ok(request.form.get("csrf")):
-        flash("The form had expired, so nothing was reset. Please try again.", "error")
-        return redirect(url_for("dashboard.articles"))
     if article_id and get_store().articles.reset(site.id, article_id, site.reaction_keys):
         flash(f"Reset “{article_id}”: its reactions and history are gone.", "info")
     else:

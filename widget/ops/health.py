@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify
 
 from ..context import get_store
 from ..errors import storage_full_response, storage_unavailable
+from ..sites.settings import openapi_schemas
 from ..store import STORAGE_ERRORS
 from . import metrics
 
@@ -19,9 +20,15 @@ bp = Blueprint("ops", __name__)
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    """Return the OpenAPI 3.1 document kept in the package."""
+    """Return the OpenAPI 3.1 document kept in the package, with the settings' schemas.
+
+    ``Settings`` and ``SettingsPatch`` are made from the settings' declarations
+    (``sites/site.py``), so a new setting is in the document without an edit here.
+    """
     text = resources.files("widget.ops").joinpath("openapi.json").read_text("utf-8")
-    return dict(json.loads(text))
+    document = dict(json.loads(text))
+    document["components"]["schemas"].update(openapi_schemas())
+    return document
 
 
 @bp.get("/healthz")

@@ -9,22 +9,19 @@ from __future__ import annotations
 from flask import Response, jsonify, stream_with_context
 
 from ..context import get_store
-from ..errors import ApiError
 from ..sites import Site
-from ..validation import MAX_QUERY_CHARS, bad_request, check_article
+from ..validation import MAX_QUERY_CHARS, bad_request
 from .auth import require_publisher
-from .blueprint import bp, query_params
+from .blueprint import article_param, bp, query_params
+from .export import export_csv, export_json, record_json
 from .tallies import (
     DEFAULT_DAYS,
     DEFAULT_LIMIT,
     MAX_DAYS,
     MAX_LIMIT,
     CursorError,
-    export_csv,
-    export_json,
     history,
     list_articles,
-    record_json,
     sorts,
     summary,
 )
@@ -82,9 +79,7 @@ def article_history(site_id: str) -> Response:
     """Return one article's net change of each count per day."""
     site = require_publisher(site_id)
     params = query_params({"article", "days"})
-    if "article" not in params:
-        raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
-    article = check_article(params["article"])
+    article = article_param(params)
     days = int_param(params, "days", DEFAULT_DAYS, 1, MAX_DAYS)
     return jsonify(history(get_store(), site, article, days))
 
@@ -116,9 +111,6 @@ def export(site_id: str) -> Response:
 def reset(site_id: str) -> Response:
     """Remove one article's counts, readers and history."""
     site = require_publisher(site_id)
-    params = query_params({"article"})
-    if "article" not in params:
-        raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
-    article = check_article(params["article"])
+    article = article_param(query_params({"article"}))
     get_store().articles.reset(site.id, article, site.reaction_keys)
     return Response(status=204)

@@ -7,19 +7,19 @@ they are the publisher's, changed here (or on the dashboard's article page).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
+from ..bodies import json_body
 from ..context import get_store
 from ..errors import ApiError
 from ..reader.visibility import article_closed
 from ..sites import Site
-from ..validation import bad_request, check_article, check_title, check_url
+from ..validation import bad_request, check_title, check_url
 from .auth import require_publisher
-from .blueprint import bp, query_params
-from .tallies import record_json
+from .blueprint import article_param, bp, query_params
+from .export import record_json
 
 ARTICLE_FIELDS = frozenset({"title", "url", "closed"})
 MAX_BODY_BYTES = 4096
@@ -35,10 +35,8 @@ def article_json(site: Site, article: str) -> dict[str, Any]:
     return {**record_json(record), "closed": article_closed(store, site, article)}
 
 
-def check_changes(body: Any) -> dict[str, str | None]:
+def check_changes(body: dict[str, Any]) -> dict[str, str | None]:
     """Return the article fields a PATCH body changes (None removes one), or raise 400."""
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object")
     unknown = sorted(set(body) - ARTICLE_FIELDS)
     if unknown:
         raise bad_request(f"unknown field {unknown[0][:40]!r}")
@@ -55,10 +53,7 @@ def check_changes(body: Any) -> dict[str, str | None]:
 
 
 def _article_param() -> str:
-    params = query_params({"article"})
-    if "article" not in params:
-        raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
-    return check_article(params["article"])
+    return article_param(query_params({"article"}))
 
 
 @bp.get("/article")
@@ -73,14 +68,7 @@ def patch_article(site_id: str) -> Response:
     """Change an article's title, url or closed flag; it must have counts (else 404)."""
     site = require_publisher(site_id)
     article = _article_param()
-    if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    request.max_content_length = MAX_BODY_BYTES
-    try:
-        body = json.loads(request.get_data())
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
-        raise bad_request("the body is not valid JSON") from None
-    changes = check_changes(body)
+    changes = check_changes(json_body(max_bytes=MAX_BODY_BYTES, want_object=True))
     if not get_store().articles.update(site.id, article, changes):
         raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
     return jsonify(article_json(site, article))

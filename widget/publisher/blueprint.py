@@ -6,14 +6,13 @@ sent, and no cookie is ever read here (the dashboard has its own session-based r
 Answers hold non-public data (first and last reaction times) and are ``no-store``.
 
 Its routes live in ``api.py``, ``articles.py`` and ``settings.py``; the request helpers
-they share (the query's parameters, the JSON body) live here.
+they share (the query's parameters, the article it names) live here; the JSON body is
+``bodies.json_body``'s.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from flask import Blueprint, Response, request
 
@@ -21,7 +20,7 @@ from .. import config
 from ..context import get_sites
 from ..errors import ApiError
 from ..limits import address_key, configured, limiter
-from ..validation import bad_request
+from ..validation import bad_request, check_article
 from .auth import bearer_key
 
 bp = Blueprint("publisher_api", __name__, url_prefix="/v1/sites/<site_id>")
@@ -62,11 +61,8 @@ def query_params(allowed: Iterable[str]) -> dict[str, str]:
     return dict(request.args.items())
 
 
-def json_body() -> Any:
-    """Return the request's JSON body, or raise 415 or 400."""
-    if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    try:
-        return json.loads(request.get_data())
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
-        raise bad_request("the body is not valid JSON") from None
+def article_param(params: Mapping[str, str]) -> str:
+    """Return the article that the query names with ``?article=``, checked, or raise 400."""
+    if "article" not in params:
+        raise ApiError(400, "invalid_article", "name the article: ?article=<id>")
+    return check_article(params["article"])

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from ..bodies import json_body
 from ..context import get_sites, get_store
 from ..sites.settings import SettingsError, settings_json, update_settings
 from ..validation import bad_request
 from .auth import require_publisher
-from .blueprint import bp, json_body
+from .blueprint import bp
 
 
 @bp.get("/settings")

@@ -1,5 +1,7 @@
 """A site's tallies as publishers read them, shared by the publisher API and the dashboard.
 
+The export and the article object it shares with the API are ``export.py``'s.
+
 Article pages use a keyset cursor: the (score, article hash) of the last entry shown, so
 the next page starts right after it however many reactions arrive meanwhile (see
 ``widget/store/lua/index_after.lua``). Offsets would skip or repeat articles as others move.
@@ -9,11 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,8 +30,6 @@ TOP_COUNT = 5
 # work on a big site. A page may then hold fewer matches than asked, with a next_cursor.
 SEARCH_BATCH = 500
 SEARCH_MAX_SCANNED = 20_000
-EXPORT_BATCH = 500
-CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Sorts A to Z by title (an article without one, by its id), the only ascending order.
 TITLE = "title"
 MAX_CURSOR_MEMBER = 4 * TITLE_SORT_CHARS + 24
@@ -200,94 +198,3 @@ def history(store: Store, site: Site, article: str, days: int = DEFAULT_DAYS) ->
     span = day_range(days)
     series = store.articles.days(site.id, article, [day_name(d) for d in span], site.reaction_keys)
     return {"article": article, "days": _days_json(series, span)}
-
-
-def record_json(record: ArticleRecord) -> dict[str, Any]:
-    """Return an article as the publisher API lists it."""
-    return {
-        "article": record.article,
-        "title": record.title,
-        "url": record.url,
-        "counts": record.counts,
-        "total": record.total,
-        "first_reaction_at": record.first_reaction_at,
-        "last_reaction_at": record.last_reaction_at,
-    }
-
-
-def _export_batches(store: Store, site: Site) -> Iterator[list[ArticleRecord]]:
-    for hashes in store.indexes.scan(site.id, EXPORT_BATCH):
-        yield store.articles.records(site.id, hashes, site.reaction_keys)
-
-
-def _csv_keys(site: Site) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return the reaction columns before ``total`` (the set the site began with) and after.
-
-    Reordering the set never moves a column, and a site that adds reactions keeps the
-    contract's first columns where they were: keys added through the settings (retired
-    ones too) come after ``last_reaction_at``, in the order they were added.
-    """
-    added = set(site.added_keys)
-    keys = site.export_keys
-    first = tuple(k for k in keys if k not in added)
-    return first, tuple(k for k in keys if k in added)
-
-
-def csv_header(site: Site) -> list[str]:
-    """Return the export's CSV header: the default reactions' columns, then added ones."""
-    defaults, added = _csv_keys(site)
-    return [
-        "article",
-        "title",
-        "url",
-        *defaults,
-        "total",
-        "first_reaction_at",
-        "last_reaction_at",
-        *added,
-    ]
-
-
-def _cell(value: str | None) -> str:
-    # A spreadsheet runs a cell that starts like a formula; readers wrote these texts.
-    text = value or ""
-    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
-
-
-def export_csv(store: Store, site: Site) -> Iterator[str]:
-    """Yield the CSV export in chunks, one batch of articles at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(csv_header(site))
-    defaults, added = _csv_keys(site)
-    for records in _export_batches(store, site):
-        for r in records:
-            writer.writerow(
-                [
-                    _cell(r.article),
-                    _cell(r.title),
-                    _cell(r.url),
-                    *(r.counts[k] for k in defaults),
-                    r.total,
-                    r.first_reaction_at or "",
-                    r.last_reaction_at or "",
-                    *(r.counts[k] for k in added),
-                ]
-            )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
-def export_json(store: Store, site: Site) -> Iterator[str]:
-    """Yield the JSON export (an array of article objects) in chunks."""
-    yield "["
-    first = True
-    for records in _export_batches(store, site):
-        if not records:
-            continue
-        chunk = ",\n".join(json.dumps(record_json(r), ensure_ascii=False) for r in records)
-        yield ("\n" if first else ",\n") + chunk
-        first = False
-    yield "\n]\n"

@@ -37,6 +37,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from .. import config
+from ..bodies import json_body
 from ..clock import PerSecond
 from ..context import get_store, require_site
 from ..errors import ApiError
@@ -65,7 +66,7 @@ bp = Blueprint("reader_api", __name__, url_prefix="/v1/sites/<site_id>/reactions
 def address_article_key() -> str:
     """Return the rate-limit key of the client and the article its POST names."""
     try:
-        article = json_body().get("article")
+        article = reaction_body().get("article")
     except HTTPException:
         article = None
     # A body with no usable article is refused by the view; it still costs the client.
@@ -88,7 +89,7 @@ WRITES_PER_ARTICLE = Folded(
 MAX_BODY_BYTES = 4096
 POST_FIELDS = frozenset({"article", "reader", "reaction", "title", "url", "signature"})
 COUNTS_PARAMETERS = frozenset({"article", "reader", "lang"})
-BODY_TYPES = frozenset({"application/json", "text/plain"})
+BODY_TYPES = ("application/json", "text/plain")
 PREFLIGHT_MAX_AGE = 7200
 # The request headers that can make a counts answer a 304, a 412 or a 206.
 CONDITIONAL_HEADERS = (
@@ -213,42 +214,10 @@ def get_counts(site_id: str) -> Response:
     return response
 
 
-def _parse_json_body() -> dict[str, Any]:
-    if request.mimetype not in BODY_TYPES:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            "send the body as application/json or text/plain (the same JSON)",
-        )
-    # One byte over the bound tells a chunked body (no Content-Length) that is too long
-    # from one that fits: werkzeug stops reading a stream at the bound without a 413.
-    request.max_content_length = MAX_BODY_BYTES + 1
-    raw = request.get_data()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large", f"the body is at most {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
-        raise bad_request("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object")
-    return body
-
-
-def json_body() -> dict[str, Any]:
-    """Return the POST body as a JSON object, or raise its 413, 415 or 400, parsing it once.
-
-    Both the per-article limit's key and the view need it; a refused body keeps its error,
-    because a second read of a stream cut off at MAX_BODY_BYTES would not see the same bytes.
-    """
-    if "json_body" not in g:
-        try:
-            g.json_body = _parse_json_body()
-        except HTTPException as exc:
-            g.json_body = exc
-    body: dict[str, Any] | HTTPException = g.json_body
-    if isinstance(body, HTTPException):
-        raise body
+def reaction_body() -> dict[str, Any]:
+    """Return the POST body: JSON (as application/json or text/plain), at most 4 KiB, parsed
+    once (the per-article limit's key and the view both read it)."""
+    body: dict[str, Any] = json_body(BODY_TYPES, MAX_BODY_BYTES, want_object=True)
     return body
 
 
@@ -257,7 +226,7 @@ def set_reaction(site_id: str) -> Response:
     """Set, switch or (with ``reaction: null``) withdraw one reader's reaction."""
     site = g.site = require_site(site_id)
     _require_allowed_origin(site, request.headers.get("Origin"))
-    body = json_body()
+    body = reaction_body()
     unknown = set(body) - POST_FIELDS
     if unknown:
         raise bad_request(f"unknown field {sorted(unknown)[0]!r}")

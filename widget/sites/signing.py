@@ -14,7 +14,7 @@ import base64
 import hashlib
 import hmac
 
-from .registry import Site
+from .site import Site
 
 SECRET_PREFIX = "ss_"
 
