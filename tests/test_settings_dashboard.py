@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import KEYS
 from tests.test_dashboard import csrf_of, sign_in
 from widget.context import get_sites
 from widget.sites.settings import settings_json
@@ -118,7 +119,7 @@ def test_the_article_page_closes_and_reopens_voting(
     client: Any, store: Any, make_site: Callable[..., str]
 ) -> None:
     sign_in(client, make_site("demo"))
-    store.set_reaction("demo", "a1", READER, "love", ("love", "like", "want", "had", "hated"))
+    store.set_reaction("demo", "a1", READER, "love", KEYS)
     html = client.get("/dashboard/article?article=a1").get_data(as_text=True)
     assert "Voting is open." in html and "Close voting" in html
     form = {"csrf": csrf_of(html), "article": "a1", "closed": "1"}
@@ -149,7 +150,7 @@ def test_the_article_page_edits_the_title_and_url_as_the_api_does(
 ) -> None:
     key = make_site("demo")
     sign_in(client, key)
-    store.set_reaction("demo", "a1", READER, "love", ("love", "like", "want", "had", "hated"),
+    store.set_reaction("demo", "a1", READER, "love", KEYS,
                        title="Old", url="https://example.com/old")  # fmt: skip
     page = client.get("/dashboard/article?article=a1").get_data(as_text=True)
     fields = article_form(page)
