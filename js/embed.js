@@ -26,26 +26,14 @@
   // 160 random bits: two readers never draw the same token.
   const TOKEN_BYTES = 20;
 
-  // The default reaction set (widget/reactions_set.py) and the English strings
-  // (static/i18n/en.json), which tests/test_embed_build.py holds equal to this copy: the widget
-  // draws these buttons, disabled, before the counts answer brings the site's own set, so that
-  // it keeps its size when the answer arrives.
-  const KEYS = ['love', 'like', 'want', 'had', 'hated'];
-  const EMOJI = ['😍', '👍', '🤩', '😤', '😡'];
-  const EN = {
-    heading: "What's your reaction?",
-    chose: 'You chose {}.',
-    removed: 'Reaction removed.',
-    closed: 'Reactions are closed.',
-    down: 'Reactions are unavailable right now.',
-    failed: 'Could not save your reaction. Please try again.',
-    total: 'Reactions',
-    love: 'Love It',
-    like: 'Like It',
-    want: 'Want It',
-    had: 'Had It',
-    hated: 'Hated It'
-  };
+  // The default reaction set and the English strings, declared in widget/sites/reactions.py
+  // (DEFAULT_EMOJI: each default key and its emoji, in order) and static/i18n/en.json (the
+  // widget's strings and the default labels). scripts/build_embed writes them in for these two
+  // placeholders, as JSON; unbuilt, this file stops here. The widget draws these buttons,
+  // disabled, before the counts answer brings the site's own set, so that it keeps its size when
+  // the answer arrives; a string that a language file lacks is shown in English.
+  const EMOJI = __DEFAULT_EMOJI__,
+    EN = __ENGLISH__;
 
   /** Log a problem for the page's developer. */
   const warn = (...args) => console.warn('[reactions]', ...args);
@@ -212,7 +200,10 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
         const button = event.target.closest('button');
         if (button && !button.disabled) choose(widget, button.dataset.reaction);
       });
-      build(widget, KEYS.map((key, i) => ({ key, label: strings[key], emoji: EMOJI[i] })));
+      build(
+        widget,
+        Object.keys(EMOJI).map((key) => ({ key, label: strings[key], emoji: EMOJI[key] }))
+      );
     });
     if (!queue.length) queueMicrotask(flush);
     queue.push(widget);

@@ -63,12 +63,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__":
+    VENV = ROOT / ".venv"
+    # Our service needs the project's virtualenv (widget, redis-py, gunicorn).
+    if Path(sys.prefix).resolve() != VENV.resolve() and (VENV / "bin" / "python").exists():
+        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), __file__, *sys.argv[1:]])
+sys.path.insert(0, str(ROOT))
+
+from widget.sites import DEFAULT_KEYS  # noqa: E402
+
 PEERS = ROOT / "var" / "peers"
 ISSO_VERSION = "0.14.0"
 WALINE_VERSION = "1.39.3"
 WORKERS = 2 * (os.cpu_count() or 1) + 1  # gunicorn.conf.py's default, for Isso too
 ITEMS = 2000  # comments, pages and articles each load spreads over
-REACTIONS = ("love", "like", "want", "had", "hated")
+REACTIONS = DEFAULT_KEYS  # ours; Waline gets as many (reaction0...)
 SITE = "bench"
 ORIGIN = "http://127.0.0.1"  # the website the peers are told they serve (never fetched)
 
@@ -453,7 +462,9 @@ def ours(
         store = Store(connect(redis_server.url, socket_timeout=5))
         SiteRegistry(store, cache_seconds=0).create(SITE, "Benchmark", [])
         for n in range(1, articles + 1):
-            store.set_reaction(SITE, f"a-{n}", "seed-reader", REACTIONS[n % 5], REACTIONS)
+            store.set_reaction(
+                SITE, f"a-{n}", "seed-reader", REACTIONS[n % len(REACTIONS)], REACTIONS
+            )
         port = free_port()
         env = {**os.environ, "REDIS_URL": redis_server.url, "SECRET_KEY": secrets.token_hex(32),
                "BIND": f"127.0.0.1:{port}", "RATELIMIT_ENABLED": "1" if limited else "0",
@@ -821,8 +832,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    VENV = ROOT / ".venv"
-    # Our service needs the project's virtualenv (widget, redis-py, gunicorn).
-    if Path(sys.prefix).resolve() != VENV.resolve() and (VENV / "bin" / "python").exists():
-        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), __file__, *sys.argv[1:]])
     main()

@@ -20,7 +20,10 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-LABELS = ["Love It", "Like It", "Want It", "Had It", "Hated It"]
+from tests.helpers import KEYS
+from widget.sites import DEFAULT_REACTIONS
+
+LABELS = [r.label for r in DEFAULT_REACTIONS]
 HEADING = "What's your reaction?"
 UNAVAILABLE = "Reactions are unavailable right now."
 NOT_SAVED = "Could not save your reaction. Please try again."
@@ -210,7 +213,7 @@ def button(page: Page, reaction: str, element: str = "[data-reactions]") -> Any:
 def expect_counts(page: Page, counts: dict[str, int], element: str = "[data-reactions]") -> None:
     """Wait until the widget shows these counts (others zero), each with its share."""
     total = sum(counts.values())
-    for key, label in zip(("love", "like", "want", "had", "hated"), LABELS, strict=True):
+    for key, label in zip(KEYS, LABELS, strict=True):
         n = counts.get(key, 0)
         share = int(100 * n / total + 0.5) if total else 0  # Math.round
         expect(button(page, key, element).locator("[data-count]")).to_have_text(str(n))
@@ -221,7 +224,7 @@ def expect_counts(page: Page, counts: dict[str, int], element: str = "[data-reac
 
 def expect_pressed(page: Page, pressed: str | None, element: str = "[data-reactions]") -> None:
     """Wait until exactly the given reaction's button is pressed (none for None)."""
-    for key in ("love", "like", "want", "had", "hated"):
+    for key in KEYS:
         state = "true" if key == pressed else "false"
         expect(button(page, key, element)).to_have_attribute("aria-pressed", state)
 

@@ -134,7 +134,10 @@ def start_gunicorn(
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
         try:
-            return requests.get(f"{server.url}{ready_path}", timeout=1).status_code == 200
+            # Long enough for a worker still booting: its socket (reuse_port) takes the
+            # request at once and answers once the app is loaded; a probe given up on would
+            # be answered later anyway, in the middle of the test.
+            return requests.get(f"{server.url}{ready_path}", timeout=10).status_code == 200
         except OSError:
             return False
 

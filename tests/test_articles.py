@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from redis.cluster import RedisCluster
 
+from tests.helpers import KEYS
 from widget.context import get_sites
 from widget.sites.signing import sign, signing_secret
 
@@ -142,9 +143,8 @@ def test_a_readers_url_is_kept_only_on_an_allowed_origin(
         from widget.context import get_store
 
         store = get_store()
-        keys = ("love", "like", "want", "had", "hated")
-        assert store.articles.record("shop", "a", keys).url is None
-        assert store.articles.record("shop", "b", keys).url == "https://shop.example/b"
+        assert store.articles.record("shop", "a", KEYS).url is None
+        assert store.articles.record("shop", "b", KEYS).url == "https://shop.example/b"
 
 
 def test_the_publisher_edits_title_url_and_closed(client: Any, api_key: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import KEYS, ROOT
 from widget.sites import key_digest
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
@@ -55,7 +55,7 @@ def test_list_show_and_set_origins(runner: Any) -> None:
     assert listing.index("blog") < listing.index("demo") and "Demo Site" in listing
     shown = json.loads(runner.invoke(args=["sites", "show", "blog"]).output)
     assert shown["origins"] == ["https://blog.example"]  # the default port is dropped
-    assert [r["key"] for r in shown["reactions"]] == ["love", "like", "want", "had", "hated"]
+    assert [r["key"] for r in shown["reactions"]] == list(KEYS)
     assert "key" not in json.dumps(shown).replace('"key": "', "")  # no API key or digest
     result = runner.invoke(
         args=["sites", "set-origins", "blog", "https://a.example", "http://127.0.0.1:8080"]

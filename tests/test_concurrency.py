@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.helpers import LiveServer
+from tests.helpers import KEYS, LiveServer
 from widget.context import get_sites
 from widget.sites.settings import apply_settings
 
@@ -21,7 +21,6 @@ from widget.sites.settings import apply_settings
 pytestmark = pytest.mark.on_cluster_too
 
 
-KEYS = ("love", "like", "want", "had", "hated")
 ARTICLES = ("race-1", "race-2", "race-3")
 CHOICES = (*KEYS, None)
 

@@ -23,7 +23,7 @@ import pytest
 import redis
 import requests
 
-from tests.helpers import LiveServer, app_config, start_gunicorn, wait_for
+from tests.helpers import KEYS, LiveServer, app_config, start_gunicorn, wait_for
 from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
@@ -34,7 +34,6 @@ pytestmark = pytest.mark.slow
 
 SITE = "demo"
 URL = f"/v1/sites/{SITE}/reactions"
-KEYS = ("love", "like", "want", "had", "hated")
 HANGS = 5.0
 
 

@@ -22,7 +22,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.helpers import app_config
+from tests.helpers import KEYS, app_config
 from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
@@ -30,7 +30,6 @@ from widget.ops import health
 from widget.store import Store, connect, day_of
 
 SITE = "demo"
-KEYS = ("love", "like", "want", "had", "hated")
 
 # Hypothesis caches what it learns (constants, unicode tables) in ./.hypothesis even with
 # no example database: keep that out of the checkout.

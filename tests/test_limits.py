@@ -17,7 +17,7 @@ import pytest
 import redis
 import requests
 
-from tests.helpers import app_config, start_gunicorn, wait_for
+from tests.helpers import app_config, start_gunicorn, wait_for, zeros
 from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer, free_port
@@ -25,17 +25,12 @@ from widget.store import Store, day_of
 
 SITE = "demo"
 URL = f"/v1/sites/{SITE}/reactions"
-KEYS = ("love", "like", "want", "had", "hated")
 ADDR = "198.51.100.10"
 OTHER_ADDR = "198.51.100.20"
 
 
 def env(addr: str = ADDR) -> dict[str, str]:
     return {"REMOTE_ADDR": addr}
-
-
-def zeros(**counts: int) -> dict[str, int]:
-    return {key: counts.get(key, 0) for key in KEYS}
 
 
 def data_snapshot(client: redis.Redis) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.helpers import SECRET, app_config
+from tests.helpers import KEYS, SECRET, app_config
 from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
@@ -21,7 +21,6 @@ URL = "/v1/sites/demo/reactions"
 PROXY = "10.9.8.7"
 ADDRESSES = ("203.0.113.7", "2001:db8::1", "198.51.100.77")
 READERS = tuple(f"tok-{name}-Zq8xW3vK1pLr" for name in ("ann", "bob", "cy", "dee", "eve"))
-KEYS = ("love", "like", "want", "had", "hated")
 DAY = 86400
 
 

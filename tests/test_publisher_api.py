@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from openapi_core import OpenAPI
 
+from tests.helpers import KEYS, zeros
 from tests.test_openapi import check
 from widget.ops.health import openapi_document
-from widget.sites import DEFAULT_REACTIONS
 from widget.store import CapReached
 
-KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 DAY = 86_400
 BASE = "/v1/sites/demo"
 ENDPOINTS = [
@@ -174,7 +173,7 @@ def test_articles_list_with_metadata_and_no_store(api: Callable[..., Any], store
         "article": "a1",
         "title": "First",
         "url": "https://x.example/a1",
-        "counts": {"love": 1, "like": 0, "want": 0, "had": 0, "hated": 1},
+        "counts": zeros(love=1, hated=1),
         "total": 2,
         "first_reaction_at": "2026-01-02T03:04:05Z",
         "last_reaction_at": "2026-01-02T03:05:05Z",
@@ -217,11 +216,11 @@ def test_summary_lists_every_day_oldest_first_today_last(
     assert [d["date"] for d in body["days"]] == [
         (today - timedelta(days=n)).isoformat() for n in range(6, -1, -1)
     ]
-    assert body["days"][-1]["counts"] == {"love": 1, "like": 0, "want": -1, "had": 1, "hated": 0}
+    assert body["days"][-1]["counts"] == zeros(love=1, want=-1, had=1)
     assert body["days"][-4]["counts"]["love"] == 1
     assert body["site"] == "demo"
     assert body["articles"] == 2
-    assert body["counts"] == {"love": 2, "like": 0, "want": 0, "had": 1, "hated": 0}
+    assert body["counts"] == zeros(love=2, had=1)
     assert body["total"] == 3
     assert body["top"]["love"] == [{"article": "a1", "title": "One", "count": 2}]
     assert body["top"]["had"] == [{"article": "a2", "title": "Two", "count": 1}]
@@ -336,7 +335,9 @@ def test_export_json_is_the_article_objects(api: Callable[..., Any], store: Any)
     api("/reactions?article=a1", "DELETE")
     assert json.loads(api("/export?format=json").data) == []
     assert api("/export").get_data(as_text=True).splitlines() == [
-        "article,title,url,love,like,want,had,hated,total,first_reaction_at,last_reaction_at"
+        ",".join(
+            ["article", "title", "url", *KEYS, "total", "first_reaction_at", "last_reaction_at"]
+        )
     ]
 
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, quote
 import pytest
 import redis
 
+from tests.helpers import KEYS, zeros
 from widget.reader.query import parse_query
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
@@ -20,11 +21,6 @@ SITE = "demo"
 ORIGIN = "https://news.example"
 URL = f"/v1/sites/{SITE}/reactions"
 READER = "reader-0123456789abcdef"
-KEYS = ("love", "like", "want", "had", "hated")
-
-
-def zeros(**counts: int) -> dict[str, int]:
-    return {key: counts.get(key, 0) for key in KEYS}
 
 
 def snapshot(client: redis.Redis) -> dict[str, Any]:

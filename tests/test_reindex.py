@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from widget.sites import DEFAULT_REACTIONS
+from tests.helpers import KEYS
 from widget.store import day_of, keys
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too
 
 
-KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
 DAY = 86_400
 # Yesterday: the summary's 30 days cover every reaction below (up to 20 days older).
 NOW = float(int(time.time()) - DAY)

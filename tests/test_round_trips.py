@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.helpers import app_config, counting_round_trips
+from tests.helpers import KEYS, app_config, counting_round_trips, zeros
 from widget import create_app
 from widget.context import get_sites
 from widget.limits import limiter
@@ -31,7 +31,6 @@ from widget.local.redis_server import RedisServer
 pytestmark = pytest.mark.on_cluster_too
 
 URL = "/v1/sites/demo/reactions"
-KEYS = ("love", "like", "want", "had", "hated")
 ENV = {"REMOTE_ADDR": "198.51.100.7"}
 
 
@@ -123,13 +122,7 @@ def test_a_reaction_is_one_trip_on_one_redis_and_two_on_a_cluster(limited_app: A
 
     # A switch and a withdrawal: the same.
     count, answer = trips(limited_app, post("want", reader="reader-000000000002"))
-    assert answer.status_code == 200 and answer.get_json()["counts"] == {
-        "love": 1,
-        "like": 0,
-        "want": 1,
-        "had": 0,
-        "hated": 0,
-    }
+    assert answer.status_code == 200 and answer.get_json()["counts"] == zeros(love=1, want=1)
     assert count == (2 if cluster else 1)
     count, answer = trips(limited_app, post(None, reader="reader-000000000002"))
     assert answer.status_code == 200 and answer.get_json()["counts"]["want"] == 0
@@ -142,7 +135,7 @@ def test_a_reaction_is_one_trip_on_one_redis_and_two_on_a_cluster(limited_app: A
 
     # The site's indexes followed every change, on a cluster in their own calls.
     summary = limited_app.extensions["reactions.store"].indexes.counts("demo", KEYS)
-    assert summary == {"love": 2, "like": 0, "want": 0, "had": 0, "hated": 0}
+    assert summary == zeros(love=2)
 
 
 def test_a_refused_reaction_is_one_trip_and_changes_nothing(limited_app: Any) -> None:

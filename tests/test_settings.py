@@ -14,6 +14,7 @@ import pytest
 from openapi_core import OpenAPI
 
 from tests.conftest import app_config
+from tests.helpers import zeros
 from tests.test_openapi import check
 from widget import create_app
 from widget.context import get_sites
@@ -23,7 +24,7 @@ from widget.sites import DEFAULT_KEYS, SiteRegistry
 from widget.sites.settings import settings_json
 from widget.store import Store
 
-READERS = [f"reader-{i:012d}" for i in range(40)]
+READERS = [f"reader-{i:012d}" for i in range(100)]
 SETTINGS = "/v1/sites/demo/settings"
 COUNTS = "/v1/sites/demo/reactions"
 ARTICLE = "/v1/sites/demo/article?article=a1"
@@ -180,19 +181,19 @@ def bad_sets(publisher: Publisher) -> list[tuple[list[Any], str]]:
     new = {"key": "wow", "label": "Wow", "emoji": "😮"}
     return [
         (whole[1:], "reactions"),  # leaves out love
-        ([*whole, whole[0]], "reactions[5].key"),  # listed twice
-        ([*whole, {**new, "key": "Wow"}], "reactions[5].key"),
-        ([*whole, {**new, "key": "1wow"}], "reactions[5].key"),
-        ([*whole, {**new, "key": "w" * 33}], "reactions[5].key"),
-        ([*whole, {"key": "wow", "label": "Wow"}], "reactions[5].emoji"),
-        ([*whole, {"key": "wow", "emoji": "😮"}], "reactions[5].label"),
-        ([*whole, {**new, "label": "x" * 65}], "reactions[5].label"),
-        ([*whole, {**new, "size": 3}], "reactions[5].size"),
-        ([*whole, {**new, "labels": {"p": "x"}}], "reactions[5].labels"),
-        ([*whole, {**new, "labels": {"pt_BR": "x"}}], "reactions[5].labels"),
-        ([*whole, {**new, "labels": {"pt": "x\u0007"}}], "reactions[5].labels.pt"),
-        ([*whole, {**new, "labels": {"pt": "a", "PT": "b"}}], "reactions[5].labels"),
-        ([*whole, {**new, "labels": ["pt"]}], "reactions[5].labels"),
+        ([*whole, whole[0]], f"reactions[{len(whole)}].key"),  # listed twice
+        ([*whole, {**new, "key": "Wow"}], f"reactions[{len(whole)}].key"),
+        ([*whole, {**new, "key": "1wow"}], f"reactions[{len(whole)}].key"),
+        ([*whole, {**new, "key": "w" * 33}], f"reactions[{len(whole)}].key"),
+        ([*whole, {"key": "wow", "label": "Wow"}], f"reactions[{len(whole)}].emoji"),
+        ([*whole, {"key": "wow", "emoji": "😮"}], f"reactions[{len(whole)}].label"),
+        ([*whole, {**new, "label": "x" * 65}], f"reactions[{len(whole)}].label"),
+        ([*whole, {**new, "size": 3}], f"reactions[{len(whole)}].size"),
+        ([*whole, {**new, "labels": {"p": "x"}}], f"reactions[{len(whole)}].labels"),
+        ([*whole, {**new, "labels": {"pt_BR": "x"}}], f"reactions[{len(whole)}].labels"),
+        ([*whole, {**new, "labels": {"pt": "x\u0007"}}], f"reactions[{len(whole)}].labels.pt"),
+        ([*whole, {**new, "labels": {"pt": "a", "PT": "b"}}], f"reactions[{len(whole)}].labels"),
+        ([*whole, {**new, "labels": ["pt"]}], f"reactions[{len(whole)}].labels"),
         ([{**r, "retired": "yes"} for r in whole], "reactions[0].retired"),
         ([{**r, "retired": True} for r in whole], "reactions"),  # none active
         (
@@ -220,10 +221,11 @@ def test_nine_active_reactions_are_allowed_and_retired_ones_do_not_count(
     publisher: Publisher,
 ) -> None:
     whole = publisher.settings()["reactions"]
-    extra = [{"key": f"k{i}", "label": f"K{i}", "emoji": "⭐"} for i in range(5)]
-    assert publisher.patch({"reactions": [*whole, *extra[:4]]}).status_code == 200
+    room = 9 - len(whole)
+    extra = [{"key": f"k{i}", "label": f"K{i}", "emoji": "⭐"} for i in range(room + 1)]
+    assert publisher.patch({"reactions": [*whole, *extra[:room]]}).status_code == 200
     retired = [{**r, "retired": r["key"] == "love"} for r in publisher.settings()["reactions"]]
-    res = publisher.patch({"reactions": [*retired, extra[4]]})
+    res = publisher.patch({"reactions": [*retired, extra[room]]})
     assert res.status_code == 200, res.get_json()
     assert sum(not r["retired"] for r in res.get_json()["reactions"]) == 9
 
@@ -306,10 +308,10 @@ def test_relabel_reorder_retire_restore_leave_every_count_exactly_where_it_was(
     check(list(reversed(DEFAULT_KEYS)))
     retired = api.reactions_with(like={"retired": True}, had={"retired": True})
     assert api.patch({"reactions": retired}).status_code == 200
-    check(["hated", "want", "love"])
+    check([k for k in reversed(DEFAULT_KEYS) if k not in ("like", "had")])
     restored = api.reactions_with(like={"retired": False})
     assert api.patch({"reactions": restored}).status_code == 200
-    check(["hated", "want", "like", "love"])
+    check([k for k in reversed(DEFAULT_KEYS) if k != "had"])
     restored = api.reactions_with(had={"retired": False})
     assert api.patch({"reactions": restored}).status_code == 200
     check(list(reversed(DEFAULT_KEYS)))
@@ -329,14 +331,15 @@ def test_a_retired_reaction_refuses_votes_but_its_holder_may_withdraw_it(
     assert shown["articles"]["a1"]["mine"] == "hated"  # theirs to see, and to take back
     res = react(client, "a1", 0, None)
     assert res.status_code == 200, res.get_json()
-    assert res.get_json() == {"article": "a1", "counts": dict.fromkeys(
-        ["love", "like", "want", "had"], 0), "total": 0, "mine": None}  # fmt: skip
+    active = [key for key in DEFAULT_KEYS if key != "hated"]
+    assert res.get_json() == {"article": "a1", "counts": dict.fromkeys(active, 0), "total": 0,
+                              "mine": None}  # fmt: skip
     record = publisher.get("/v1/sites/demo/article?article=a1").get_json()
     assert record["counts"]["hated"] == 1  # exactly one withdrawn, the other still held
     # A switch from the retired reaction to an active one moves exactly one count.
     assert react(client, "a1", 1, "love").status_code == 200
     record = publisher.get("/v1/sites/demo/article?article=a1").get_json()
-    assert record["counts"] == {"love": 1, "like": 0, "want": 0, "had": 0, "hated": 0}
+    assert record["counts"] == zeros(love=1)
 
 
 def test_an_added_reaction_is_voted_on_sorted_by_and_exported_after_the_defaults(
@@ -354,8 +357,8 @@ def test_an_added_reaction_is_voted_on_sorted_by_and_exported_after_the_defaults
     assert listed[0]["article"] == "a1"
     assert {a["article"] for a in listed} == {"a0", "a1", "a2"}  # the old articles too
     header = publisher.get("/v1/sites/demo/export").get_data(True).splitlines()[0]
-    assert header == ("article,title,url,love,like,want,had,hated,total,"
-                      "first_reaction_at,last_reaction_at,wow")  # fmt: skip
+    assert header == ",".join(["article", "title", "url", *DEFAULT_KEYS, "total",
+                               "first_reaction_at", "last_reaction_at", "wow"])  # fmt: skip
 
 
 # -- visibility --------------------------------------------------------------------------

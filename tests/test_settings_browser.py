@@ -17,8 +17,10 @@ from playwright.sync_api import expect
 
 from tests.browser import HostPages, widget
 from tests.browser import host as host  # the host pages fixture, by name
+from tests.helpers import KEYS
 from tests.test_dashboard_browser import browser_sign_in, follow
 from tests.test_dashboard_browser import page as page  # the dashboard's watched page fixture
+from widget.sites import DEFAULT_REACTIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,14 +82,14 @@ def counts(page: Any) -> dict[str, str]:
 
 
 def test_the_cli_door(runner: Any, reacted: str, open_widget: Callable[[], Any]) -> None:
-    patch = {"reactions": [
-        {"key": "love", "label": "Adore"}, {"key": "like"}, {"key": "want"}, {"key": "had"},
-        {"key": "hated", "retired": True}]}  # fmt: skip
+    changes = {"love": {"label": "Adore"}, "hated": {"retired": True}}
+    patch = {"reactions": [{"key": key, **changes.get(key, {})} for key in KEYS]}
     result = runner.invoke(args=["sites", "settings", "demo", "--set", json.dumps(patch)])
     assert result.exit_code == 0, result.output
     page = open_widget()
-    assert labels(page) == ["Adore", "Like It", "Want It", "Had It"]  # hated is gone
-    assert counts(page) == {"love": "2", "like": "0", "want": "0", "had": "0"}
+    shown = [r for r in DEFAULT_REACTIONS if r.key != "hated"]  # hated is gone
+    assert labels(page) == [{"love": "Adore"}.get(r.key, r.label) for r in shown]
+    assert counts(page) == dict.fromkeys((r.key for r in shown), "0") | {"love": "2"}
     result = runner.invoke(args=["sites", "settings", "demo", "--set",
                                  '{"visibility": "publisher_only"}'])  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -115,8 +117,7 @@ def test_the_api_door(reacted: str, live_server: Any, open_widget: Callable[[], 
     assert requests.patch(f"{url}/settings", json=patch, headers=headers, timeout=5).ok
     page = open_widget()
     assert labels(page)[-1] == "Wow"
-    assert counts(page) == {"love": "2", "like": "0", "want": "0", "had": "0", "hated": "1",
-                            "wow": "0"}  # fmt: skip
+    assert counts(page) == {**dict.fromkeys(KEYS, "0"), "love": "2", "hated": "1", "wow": "0"}
     res = requests.patch(f"{url}/article?article=a1", json={"closed": True}, headers=headers,
                          timeout=5)  # fmt: skip
     assert res.status_code == 200 and res.json()["closed"] is True
@@ -185,8 +186,10 @@ def test_the_dashboard_door(
     assert [v for v in found if v[1] in {"serious", "critical"}] == [], found
 
     widget_page = open_widget()
-    assert labels(widget_page) == ["Love It", "Thumbs up", "Had It", "Hated It"]
-    assert counts(widget_page) == {"love": "2", "like": "0", "had": "0", "hated": "1"}
+    shown = [r for r in DEFAULT_REACTIONS if r.key != "want"]  # want is retired
+    assert labels(widget_page) == [{"like": "Thumbs up"}.get(r.key, r.label) for r in shown]
+    zeros = dict.fromkeys((r.key for r in shown), "0")
+    assert counts(widget_page) == zeros | {"love": "2", "hated": "1"}
 
     # The article page closes voting; the widget turns read-only.
     page.goto(f"{page.base}/dashboard/article?article=a1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from tests.helpers import zeros
 from tests.test_settings import (
     ARTICLE,
     COUNTS,
@@ -78,7 +79,7 @@ def test_a_closed_article_refuses_every_post_and_says_closed(
         assert res.status_code == 403, res.get_json()
         assert res.get_json()["error"]["code"] == "article_closed"
     body = counts_answers(client, 0).get_json()["articles"]
-    assert body["a1"] == {"counts": {"love": 3, "like": 0, "want": 0, "had": 0, "hated": 0},
+    assert body["a1"] == {"counts": zeros(love=3),
                           "total": 3, "mine": "love", "closed": True}  # fmt: skip
     assert "closed" not in body["a2"]
     assert reacted.patch({"closed": False}, ARTICLE).get_json()["closed"] is False

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import HEADING, Watched, button, open_page, react, status
+from tests.helpers import KEYS
 
 __all__ = ["open_page"]  # fixtures: used by name, as test arguments
 pytestmark = pytest.mark.browser
@@ -65,6 +66,6 @@ def test_the_demo_list_shows_every_widget_from_one_request(
     demo_site: str, open_page: Callable[..., Watched], live_server: Any
 ) -> None:
     w = open_page(f"{live_server.url}/demo/list")
-    expect(w.page.locator("[data-reactions] [data-count]")).to_have_count(30)
-    expect(w.page.locator("[data-reactions] button:enabled")).to_have_count(30)
+    expect(w.page.locator("[data-reactions] [data-count]")).to_have_count(6 * len(KEYS))
+    expect(w.page.locator("[data-reactions] button:enabled")).to_have_count(6 * len(KEYS))
     assert w.count_gets() == 1

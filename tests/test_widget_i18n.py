@@ -16,7 +16,9 @@ from widget_host import embed_page, height, serious_violations
 from tests.browser import HostPages
 from tests.browser import host as host  # fixtures, by name
 from tests.browser import site as site
+from tests.helpers import KEYS, zeros
 from widget.context import get_store
+from widget.sites import DEFAULT_REACTIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -87,7 +89,7 @@ def test_the_widget_speaks_the_readers_language_and_keeps_its_height(
 
     widget = page.locator("[data-reactions]")
     expect(page.get_by_role("heading", name=t["heading"])).to_be_visible()
-    expect(widget.locator("button")).to_have_count(5)
+    expect(widget.locator("button")).to_have_count(len(KEYS))
     expect(widget).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
     page.wait_for_timeout(1000)
     before = height(page)
@@ -132,15 +134,7 @@ def test_a_publishers_own_label_wins_over_the_built_in_translation(
 
 def fulfil(page: Page, articles: dict[str, Any], origin: str) -> None:
     """Answer the page's counts GET with articles of the test's choosing."""
-    reactions = [
-        {"key": k, "label": label, "emoji": e}
-        for k, label, e in zip(
-            ("love", "like", "want", "had", "hated"),
-            ("Love It", "Like It", "Want It", "Had It", "Hated It"),
-            "😍👍🤩😤😡",
-            strict=True,
-        )
-    ]
+    reactions = [r.as_json() for r in DEFAULT_REACTIONS]
     body = json.dumps({"site": "demo", "reactions": reactions, "articles": articles})
     page.route(
         COUNTS_GET,
@@ -156,7 +150,7 @@ def fulfil(page: Page, articles: dict[str, Any], origin: str) -> None:
 def test_counts_are_compact_from_ten_thousand_with_the_exact_number_in_the_name(
     site: str, host: HostPages, live_server: Any, new_page: Callable[[], Page]
 ) -> None:
-    counts = {"love": 12345, "like": 9999, "want": 0, "had": 0, "hated": 1}
+    counts = zeros(love=12345, like=9999, hated=1)
     articles = {"big": {"counts": counts, "total": 22345}}
     for lang, compact, exact in (("en", "12K", "12,345"), ("ja", "1.2万", "12,345")):
         page = new_page()
@@ -176,7 +170,7 @@ def test_hidden_counts_and_closed_voting(
 ) -> None:
     page = new_page()
     page.add_init_script("localStorage.setItem('reactions:demo:hidden', 'like')")
-    one = {"love": 1, "like": 0, "want": 0, "had": 0, "hated": 0}
+    one = zeros(love=1)
     closed = {"closed": True, "counts": one, "total": 1}
     fulfil(page, {"hidden": {"hidden": True}, "closed": closed}, host.origin)
     body = (
@@ -189,6 +183,6 @@ def test_hidden_counts_and_closed_voting(
     expect(like).to_be_enabled()
     expect(like).to_have_attribute("aria-label", "Like It")
     assert not re.search(r"\d", page.locator("#h").inner_text())  # no number at all
-    expect(page.locator("#c button:disabled")).to_have_count(5)
+    expect(page.locator("#c button:disabled")).to_have_count(len(KEYS))
     expect(page.locator("#c [role=status]")).to_have_text("Reactions are closed.")
     assert serious_violations(page) == []

@@ -1,14 +1,21 @@
 """A site's reaction set: the Reaction (a stable key, its labels, its emoji) and the defaults.
 
-What a change to the set may do (add, relabel, reorder, retire, restore; never drop a
-key) is checked in ``settings.py``, with every other setting.
+The default set is declared once, here and in ``static/i18n/en.json``: each key and its
+emoji in ``DEFAULT_EMOJI``, each English label in the language file (the one place for
+English, which the widget shows too). ``scripts/build_embed`` writes both into the built
+widget, and the tests and scripts import them from here. What a change to a site's set may
+do (add, relabel, reorder, retire, restore; never drop a key) is checked in
+``settings.py``, with every other setting.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..config import static_dir
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,32 @@ class Reaction:
         )
 
 
-DEFAULT_REACTIONS: tuple[Reaction, ...] = (
-    Reaction("love", "Love It", "😍"),
-    Reaction("like", "Like It", "👍"),
-    Reaction("want", "Want It", "🤩"),
-    Reaction("had", "Had It", "😤"),
-    Reaction("hated", "Hated It", "😡"),
-)
+# The default set, in its order: each key and its emoji. Adding a default reaction: its key
+# and emoji here, its English label in static/i18n/en.json, then scripts/build_embed
+# (docs/development.md, "Add a default reaction").
+DEFAULT_EMOJI: Mapping[str, str] = {
+    "love": "😍",
+    "like": "👍",
+    "want": "🤩",
+    "had": "😤",
+    "hated": "😡",
+}
 
-DEFAULT_KEYS = tuple(r.key for r in DEFAULT_REACTIONS)
+
+def english() -> dict[str, str]:
+    """Return static/i18n/en.json: the widget's English strings and the default labels."""
+    strings: dict[str, str] = json.loads(
+        (static_dir() / "i18n" / "en.json").read_text(encoding="utf-8")
+    )
+    return strings
+
+
+def default_reactions(labels: Mapping[str, str]) -> tuple[Reaction, ...]:
+    """Return the default set, labelled from the English strings; name a missing label."""
+    if missing := [key for key in DEFAULT_EMOJI if key not in labels]:
+        raise LookupError(f"static/i18n/en.json has no label for the default reactions {missing}")
+    return tuple(Reaction(key, labels[key], emoji) for key, emoji in DEFAULT_EMOJI.items())
+
+
+DEFAULT_REACTIONS = default_reactions(english())
+DEFAULT_KEYS = tuple(DEFAULT_EMOJI)
