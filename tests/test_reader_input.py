@@ -87,6 +87,26 @@ def test_an_id_over_512_bytes_is_400_on_the_post_and_the_get_and_changes_nothing
     assert snapshot(redis_client) == before
 
 
+@pytest.mark.parametrize(
+    ("article", "says"),
+    [
+        ("a\\ud800", "valid UTF-8"),  # a JSON escape of a lone surrogate: no character
+        ("a" * 200 + "\\udc00", "valid UTF-8"),  # one in an id long enough to be measured
+        ("a\\u0007", "control characters"),
+        ("a" * 200 + "\\u0000", "control characters"),
+    ],
+)
+def test_an_id_that_is_not_text_is_400_saying_why_and_changes_nothing(
+    client: Any, api_key: str, redis_client: redis.Redis, article: str, says: str
+) -> None:
+    before = snapshot(redis_client)
+    body = f'{{"article": "{article}", "reader": "{READER}", "reaction": "love"}}'
+    res = client.post(URL, data=body, content_type="application/json")
+    assert_refused(res, "invalid_article")
+    assert says in res.get_json()["error"]["message"]
+    assert snapshot(redis_client) == before
+
+
 def test_a_repeated_id_counts_once_toward_the_100_articles_of_a_get(
     client: Any, api_key: str
 ) -> None:
