@@ -7,8 +7,10 @@ fixtures use (and scripts/bench too) are in tests/helpers.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,8 +24,16 @@ from widget.local.redis_server import RedisServer
 
 # -- which tests are slow, and which run on a cluster too ----------------------------------
 
-# Tests that use one of these fixtures start a process of their own or a browser: slow.
-SLOW_FIXTURES = frozenset({"live_server", "browser", "redis_cluster", "metrics_server"})
+# Slow: a test that starts a process of its own or a browser. The fast run (-m "not slow")
+# has one Redis, the session's `redis_server`, and starts nothing else: no redis-server of
+# its own, no cluster, gunicorn, nginx, docker-compose or Chromium.
+# Tests that use one of these fixtures are marked slow here; a test that starts a process
+# some other way carries the mark itself, and the watch below fails it if it does not.
+SLOW_FIXTURES = frozenset(
+    {"live_server", "browser", "redis_cluster", "cluster_app", "cluster_client",
+     "single_live_server", "cluster_live_server", "metrics_server"}
+)  # fmt: skip
+SLOW_MARKERS = ("browser", "cluster")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -39,8 +49,76 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark slow every browser or cluster test and every test that starts a live server."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & SLOW_FIXTURES or item.get_closest_marker("browser"):
+        if fixtures & SLOW_FIXTURES or any(item.get_closest_marker(m) for m in SLOW_MARKERS):
             item.add_marker(pytest.mark.slow)
+
+
+# -- the watch: a test not marked slow starts no process -------------------------------
+#
+# Marks read at collection miss what a test reaches at run time (a fixture fetched with
+# getfixturevalue, a helper that runs docker-compose), so every process start is watched
+# with an audit hook (PEP 578: each one raises an audit event, however it is reached), and
+# a test not marked slow that starts one fails, naming it. Only `redis_server`, the
+# session's one Redis, may start its process during a fast test's setup (PROCESS_WATCH.allowed).
+
+PROCESS_EVENTS = frozenset(
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "os.fork",
+     "os.forkpty"}
+)  # fmt: skip
+
+
+class ProcessWatch:
+    """Record the processes started while a test that is not slow runs."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.started: list[str] = []
+
+    def audit(self, event: str, args: tuple[Any, ...]) -> None:
+        """Note a process start (an audit hook: called for every audit event)."""
+        if self.on and event in PROCESS_EVENTS:
+            self.started.append(f"{event} {args[1] if len(args) > 1 else args!r}")
+
+    def watch(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        """Run one phase of a test (a hook wrapper's body); fail it if it started a process."""
+        self.on, self.started = item.get_closest_marker("slow") is None, []
+        try:
+            result = yield
+        finally:
+            self.on = False
+        if self.started:
+            pytest.fail(
+                f"a test not marked slow started a process: {'; '.join(self.started)}. "
+                "Mark it slow (tests/conftest.py says what is slow), or use the session's "
+                "redis_server",
+                pytrace=False,
+            )
+        return result
+
+    @contextlib.contextmanager
+    def allowed(self) -> Iterator[None]:
+        """Let a process start: the session's one redis-server, whichever test sets it up."""
+        was, self.on = self.on, False
+        try:
+            yield
+        finally:
+            self.on = was
+
+
+PROCESS_WATCH = ProcessWatch()
+sys.addaudithook(PROCESS_WATCH.audit)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Fail a fast test whose fixtures start a process (the session's Redis excepted)."""
+    return (yield from PROCESS_WATCH.watch(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Fail a fast test that starts a process."""
+    return (yield from PROCESS_WATCH.watch(item))
 
 
 @pytest.fixture
@@ -57,7 +135,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """Start one redis-server for the session, never on 6379 and never with real data."""
     server = RedisServer(tmp_path_factory.mktemp("redis"), appendonly=False)
     try:
-        server.start()
+        with PROCESS_WATCH.allowed():
+            server.start()
     except Exception as exc:  # say why, once, instead of failing every test obscurely
         pytest.exit(f"cannot start redis-server for the tests: {exc}", returncode=3)
     yield server

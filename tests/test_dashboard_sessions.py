@@ -173,6 +173,7 @@ def test_under_gunicorn_the_cookie_is_secure_and_a_copy_dies_at_sign_out(
     assert OVERVIEW not in requests.get(f"{base}/", headers=stolen, timeout=5).text
 
 
+@pytest.mark.slow  # docker-compose
 def test_compose_ships_secure_cookies() -> None:
     from tests.test_proxies_hostile import compose_environment
 

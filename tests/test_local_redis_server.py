@@ -11,6 +11,9 @@ import pytest
 
 from widget.local.redis_server import RedisServer, RedisServerError, free_port
 
+# Each test starts a redis-server of its own.
+pytestmark = pytest.mark.slow
+
 HOST = "127.0.0.1"
 
 

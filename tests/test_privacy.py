@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Iterator
@@ -11,10 +12,10 @@ import pytest
 import redis
 
 from tests.helpers import KEYS, SECRET, app_config
-from widget import create_app
+from widget import create_app, privacy
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
-from widget.privacy import address_hash
+from widget.privacy import UNREADABLE, address_hash, client_network
 from widget.store import CAP_TTL_SECONDS, CapReached, Store
 
 URL = "/v1/sites/demo/reactions"
@@ -184,3 +185,53 @@ def test_the_cap_starts_anew_with_the_next_days_hash(store: Store) -> None:
     with pytest.raises(CapReached):
         react("reader-000000000002", noon + 3600)
     assert react("reader-000000000002", noon + DAY) == 2
+
+
+def test_the_address_hash_is_128_bits_of_url_safe_base64() -> None:
+    # 128 bits: two of a day's many addresses never share a hash, so never a budget.
+    digest = address_hash("203.0.113.7", SECRET)
+    assert len(digest) == 22 and "=" not in digest
+    assert len(base64.urlsafe_b64decode(digest + "==")) == 16
+
+
+@pytest.mark.parametrize(
+    ("address", "client"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        (" 203.0.113.7 ", "203.0.113.7"),
+        ("203.0.113.7:8080", "203.0.113.7"),
+        ("203.0.113.7:8", "203.0.113.7"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("[2001:db8:1:2::1]", "2001:db8:1:2::/64"),
+        ("[2001:db8:1:2::1]:443", "2001:db8:1:2::/64"),
+        ("[2001:db8:1:2::1]:8", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.1", "198.51.100.1"),
+        ("[2001:db8::1", UNREADABLE),
+        ("[2001:db8::1]x", UNREADABLE),
+        ("[2001:db8::1]:", UNREADABLE),
+        ("[2001:db8::1]:https", UNREADABLE),
+        ("203.0.113.7:", UNREADABLE),
+        ("203.0.113.7:http", UNREADABLE),
+        ("203.0.113.300", UNREADABLE),
+        ("unknown", UNREADABLE),
+    ],
+)
+def test_what_counts_as_one_client(address: str, client: str) -> None:
+    assert client_network(address) == client
+
+
+def test_unreadable_addresses_are_logged_once_a_minute_with_their_count(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(privacy, "_last_warning", [float("-inf"), 0])
+    with caplog.at_level(logging.WARNING, logger="widget.privacy"):
+        client_network("x" * 200)
+        client_network("not-an-address")
+        client_network("nor-this")
+        privacy._last_warning[0] -= 61  # a minute later
+        client_network("again")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "widget.privacy"]
+    assert len(warnings) == 2, warnings
+    assert repr("x" * 100) in warnings[0] and "x" * 101 not in warnings[0]
+    assert "(1 such requests" in warnings[0]
+    assert "'again'" in warnings[1] and "(3 such requests" in warnings[1]

@@ -97,6 +97,7 @@ def compose_environment() -> dict[str, Any]:
     return dict(yaml.safe_load(result.stdout)["services"]["web"]["environment"])
 
 
+@pytest.mark.slow  # docker-compose
 def test_no_shipped_configuration_trusts_a_forwarded_header() -> None:
     environment = compose_environment()
     assert str(environment["TRUSTED_PROXIES"]) == "0"
@@ -105,6 +106,7 @@ def test_no_shipped_configuration_trusts_a_forwarded_header() -> None:
     assert "TRUSTED_PROXIES" not in (ROOT / "gunicorn.conf.py").read_text()
 
 
+@pytest.mark.slow  # docker-compose and gunicorn
 def test_a_direct_client_cannot_choose_its_address_under_the_shipped_gunicorn(
     redis_server: RedisServer, redis_client: redis.Redis, tmp_path: Path, app: Any
 ) -> None:

@@ -203,6 +203,15 @@ def test_search_matches_id_or_title_case_insensitively(api: Callable[..., Any], 
     assert found("nothing") == set()
 
 
+def test_a_search_is_at_most_300_characters(api: Callable[..., Any], store: Any) -> None:
+    title = "é" * 300
+    react(store, "a1", 1, "love", title=title)
+    res = api(f"/articles?q={title}")
+    assert res.status_code == 200 and [a["article"] for a in res.get_json()["articles"]] == ["a1"]
+    res = api(f"/articles?q={title}é")
+    assert res.status_code == 400 and error_code(res) == "bad_request"
+
+
 def test_summary_lists_every_day_oldest_first_today_last(
     api: Callable[..., Any], store: Any
 ) -> None:

@@ -114,3 +114,37 @@ def test_the_article_endpoint_refuses_bad_requests(reacted: Publisher) -> None:
         assert res.status_code == 400 and res.get_json()["error"]["code"] == "bad_request"
     assert reacted.get("/v1/sites/demo/article").get_json()["error"]["code"] == "invalid_article"
     assert reacted.get(ARTICLE).get_json()["closed"] is False
+
+
+def test_close_after_days_counts_whole_days_on_the_get_the_post_and_the_article(
+    client: Any, store: Store, publisher: Publisher, redis_client: Any
+) -> None:
+    now = time.time()
+    for article, days in (("recent", 2), ("old", 10)):
+        reader = READERS[0]
+        store.set_reaction("demo", article, reader, "love", DEFAULT_KEYS, now=now - days * 86400)
+    assert publisher.patch({"close_after_days": 3}).status_code == 200
+    # The counts GET: two days after its first reaction an article is open, ten closed.
+    body = client.get(f"{COUNTS}?article=recent&article=old").get_json()["articles"]
+    assert "closed" not in body["recent"] and body["old"]["closed"] is True
+    # The publisher's article endpoint says the same.
+    assert publisher.get("/v1/sites/demo/article?article=recent").get_json()["closed"] is False
+    assert publisher.get("/v1/sites/demo/article?article=old").get_json()["closed"] is True
+    # The POST: the open one counts, the closed one is a 403 that changes nothing.
+    res = client.post(COUNTS, json={"article": "recent", "reader": READERS[1], "reaction": "like"})
+    assert res.status_code == 200 and "closed" not in res.get_json()
+    before = {key: redis_client.dump(key) for key in sorted(redis_client.keys("*"))}
+    res = client.post(COUNTS, json={"article": "old", "reader": READERS[1], "reaction": "like"})
+    assert res.status_code == 403 and res.get_json()["error"]["code"] == "article_closed"
+    assert {key: redis_client.dump(key) for key in sorted(redis_client.keys("*"))} == before
+
+
+def test_an_article_closes_when_its_last_day_is_over_not_before(
+    client: Any, store: Store, publisher: Publisher
+) -> None:
+    now, days = time.time(), 30
+    for article, age in (("almost", days * 86400 - 10), ("just", days * 86400 + 10)):
+        store.set_reaction("demo", article, READERS[0], "love", DEFAULT_KEYS, now=now - age)
+    assert publisher.patch({"close_after_days": days}).status_code == 200
+    body = client.get(f"{COUNTS}?article=almost&article=just").get_json()["articles"]
+    assert "closed" not in body["almost"] and body["just"]["closed"] is True

@@ -69,3 +69,69 @@ def test_the_cli_stores_punycode(runner: Any, app: Any) -> None:
     result = runner.invoke(args=["sites", "set-origins", "demo", "https://straße.example"])
     assert result.exit_code != 0
     assert "xn--" in result.output
+
+
+# -- every origin, as a publisher sets it through the API ---------------------------------
+
+SETTINGS = "/v1/sites/demo/settings"
+
+
+@pytest.fixture
+def publisher(app: Any, client: Any) -> dict[str, str]:
+    """Return the headers of the publisher of site demo (no origins yet)."""
+    with app.app_context():
+        _, key = get_sites().create("demo", "Demo", [])
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("HTTPS://Example.COM:443/", "https://example.com"),
+        ("http://example.com:80", "http://example.com"),
+        ("https://example.com:80", "https://example.com:80"),
+        ("http://example.com:443", "http://example.com:443"),
+        ("https://example.com:8443", "https://example.com:8443"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("  https://example.com  ", "https://example.com"),
+    ],
+)
+def test_an_origin_is_stored_as_browsers_send_it(
+    client: Any, publisher: dict[str, str], given: str, stored: str
+) -> None:
+    res = client.patch(SETTINGS, json={"origins": [given]}, headers=publisher)
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["origins"] == [stored]
+    # A browser on that origin is allowed, byte for byte.
+    answer = client.post(URL, json=BODY, headers={"Origin": stored})
+    assert answer.status_code == 200
+    assert answer.headers["Access-Control-Allow-Origin"] == stored
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "ftp://example.com",
+        "javascript://example.com",
+        "example.com",
+        "https://",
+        "https:///",
+        "https://example.com/path",
+        "https://example.com?q=1",
+        "https://example.com#top",
+        "https://user@example.com",
+        "https://user:secret@example.com",
+        "https://:secret@example.com",
+        "https://example.com:99999",
+        "https://example.com:port",
+    ],
+)
+def test_what_is_not_an_origin_is_400_and_changes_nothing(
+    client: Any, publisher: dict[str, str], origin: str
+) -> None:
+    kept = client.patch(SETTINGS, json={"origins": ["https://kept.example"]}, headers=publisher)
+    assert kept.status_code == 200
+    res = client.patch(SETTINGS, json={"origins": [origin]}, headers=publisher)
+    assert res.status_code == 400 and res.headers["Content-Type"] == "application/json"
+    assert res.get_json()["error"]["code"] == "bad_request"
+    assert client.get(SETTINGS, headers=publisher).get_json()["origins"] == ["https://kept.example"]

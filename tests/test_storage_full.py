@@ -20,6 +20,9 @@ from widget.context import get_sites
 from widget.local.redis_server import RedisServer
 from widget.local.run import DEFAULT_MAXMEMORY
 
+# Each test starts a redis-server of its own.
+pytestmark = pytest.mark.slow
+
 READER = "reader-token-0000000001"
 
 

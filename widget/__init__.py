@@ -17,7 +17,6 @@ from .local import demo
 from .ops import health, logs, metrics
 from .reader import api as reader_api
 from .reader import i18n
-from .reader.limits import skip_limiter_hooks
 from .sites import SiteRegistry
 from .store import Store, connect
 
@@ -59,7 +58,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     metrics.init_app(app)
     limits.init_app(app)
-    skip_limiter_hooks(app)
 
     i18n.init_app(app)
 
