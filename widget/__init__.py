@@ -17,6 +17,7 @@ from .local import demo
 from .ops import health, logs, metrics
 from .reader import api as reader_api
 from .reader import i18n
+from .reader.limits import is_folded
 from .sites import SiteRegistry
 from .store import Store, connect
 
@@ -57,7 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     logs.init_app(app)
     metrics.init_app(app)
-    limits.init_app(app)
+    limits.init_app(app, skip=is_folded)
 
     i18n.init_app(app)
 

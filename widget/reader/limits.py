@@ -29,7 +29,7 @@ from redis.exceptions import ResponseError
 from .. import config
 from ..context import get_store
 from ..errors import storage_full_response, storage_unavailable
-from ..limits import limiter, too_many
+from ..limits import too_many
 from ..store import STORAGE_ERRORS, Window, WindowLimited, is_out_of_memory
 from ..store.keys import window_key
 
@@ -58,12 +58,11 @@ def fold(bp: Blueprint, *limits: Folded) -> None:
     bp.register_error_handler(WindowLimited, limited_response)
 
 
-@limiter.request_filter
-def folded_request() -> bool:
-    """Tell flask-limiter that a request of a folded blueprint is none of its business.
+def is_folded() -> bool:
+    """Say whether the current request's limits are counted in its own calls (above).
 
-    Its limits are counted in the views' own calls (above), so flask-limiter's check would
-    find nothing to count there; its documented filter says so before it looks.
+    flask-limiter's request hooks skip such a request (``limits.init_app``): they would find
+    no limit of theirs to check there, and finding that out cost a tenth of its CPU.
     """
     return request.blueprint in _FOLDED
 
