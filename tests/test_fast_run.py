@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -56,7 +57,17 @@ def test_a_test_not_marked_slow_that_starts_a_process_fails(tmp_path: Path) -> N
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_suite.py").write_text(SUITE)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rfE",
+            f"--junitxml={tmp_path / 'report.xml'}",
+            str(tmp_path),
+        ],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -68,4 +79,20 @@ def test_a_test_not_marked_slow_that_starts_a_process_fails(tmp_path: Path) -> N
     assert "FAILED test_suite.py::test_starts_one" in out
     assert "ERROR test_suite.py::test_names_a_fixture_that_starts_one" in out  # in its setup
     assert "FAILED test_suite.py::test_fetches_a_fixture_that_starts_one" in out
-    assert out.count("a test not marked slow started a process: subprocess.Popen ['true']") == 3
+    # Each of the three says why, in its own report (the summary lines' length depends on
+    # the terminal and on CI, so the reports are read from the JUnit XML).
+    cases = ElementTree.parse(tmp_path / "report.xml").getroot().iter("testcase")
+    said = {
+        case.get("name"): "".join(
+            (problem.get("message") or "") + (problem.text or "")
+            for problem in case
+            if problem.tag in ("failure", "error")
+        )
+        for case in cases
+    }
+    why = "a test not marked slow started a process: subprocess.Popen ['true']"
+    assert sorted(name for name, text in said.items() if why in text) == [
+        "test_fetches_a_fixture_that_starts_one",
+        "test_names_a_fixture_that_starts_one",
+        "test_starts_one",
+    ]

@@ -107,6 +107,8 @@ def unreachable_keys(client: redis.Redis) -> list[str]:
     found = []
     for key in client.scan_iter("*"):
         ttl = client.ttl(key)
+        if ttl == -2:
+            continue  # expired between the scan and the look: bounded, and gone
         if key.startswith(f"{keys.PREFIX}:{keys.SITES_TAG}:"):
             continue  # the site records
         if not key.startswith(f"{keys.PREFIX}:"):
