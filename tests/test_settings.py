@@ -185,6 +185,10 @@ def bad_sets(publisher: Publisher) -> list[tuple[list[Any], str]]:
         ([*whole, {**new, "key": "Wow"}], f"reactions[{len(whole)}].key"),
         ([*whole, {**new, "key": "1wow"}], f"reactions[{len(whole)}].key"),
         ([*whole, {**new, "key": "w" * 33}], f"reactions[{len(whole)}].key"),
+        # the names of the site's own indexes and of a title
+        ([*whole, {**new, "key": "total"}], f"reactions[{len(whole)}].key"),
+        ([*whole, {**new, "key": "recent"}], f"reactions[{len(whole)}].key"),
+        ([*whole, {**new, "key": "title"}], f"reactions[{len(whole)}].key"),
         ([*whole, {"key": "wow", "label": "Wow"}], f"reactions[{len(whole)}].emoji"),
         ([*whole, {"key": "wow", "emoji": "😮"}], f"reactions[{len(whole)}].label"),
         ([*whole, {**new, "label": "x" * 65}], f"reactions[{len(whole)}].label"),

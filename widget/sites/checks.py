@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 REACTION_FIELDS = frozenset({"key", "label", "emoji", "labels", "retired"})
 REACTION_KEY = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# The names of a site's own indexes and of an article's title: a reaction with one of
+# them would share its index (``sort=total``, the summary's top list) with the service's.
+RESERVED_KEYS = ("total", "recent", "title")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_ACTIVE = 9
@@ -178,6 +181,11 @@ def _reactions(name: str, value: Any, site: Site) -> tuple[Reaction, ...]:
         if not isinstance(key, str) or not REACTION_KEY.fullmatch(key):
             raise SettingsError(
                 f"{name}[{i}].key", "must be 1-32 characters of a-z, 0-9, '_', '-', from a-z"
+            )
+        if key in RESERVED_KEYS:
+            raise SettingsError(
+                f"{name}[{i}].key",
+                f"{key!r} is a name of the service's own ({', '.join(RESERVED_KEYS)})",
             )
         if any(r.key == key for r in reactions):
             raise SettingsError(f"{name}[{i}].key", f"{key!r} is listed twice")
