@@ -313,9 +313,9 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
         const entry = data.articles[widget.article];
         const counts = entry.counts;
         if (widget.isSummary) {
-          // The leading reaction; the earlier one on a tie.
+          // The leading reaction; the earlier one on a tie, the first where counts are hidden.
           const top = data.reactions.reduce((lead, r) =>
-            counts?.[r.key] > counts[lead.key] ? r : lead
+            counts && counts[r.key] > counts[lead.key] ? r : lead
           );
           const [seen, exact] = counts ? amount(widget, entry.total) : [''];
           const name = counts ? `${widget.strings.total}: ${seen}${exact}` : widget.strings.total;

@@ -12,6 +12,7 @@ from widget_host import embed_page, serious_violations
 
 from tests.browser import HostPages
 from tests.helpers import KEYS
+from widget.sites import DEFAULT_REACTIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["host", "new_page", "site"]  # fixtures, shared
@@ -48,3 +49,31 @@ def test_thirty_badges_and_two_widgets_make_one_counts_get(
     assert page.locator("[data-mode=summary] button").count() == 0  # read-only
     assert len(gets) == 1
     assert serious_violations(page) == []
+
+
+def test_a_badge_on_a_site_that_hides_counts_shows_the_first_emoji_and_no_number(
+    site: str, host: HostPages, live_server: Any, new_page: Callable[[], Page], runner: Any
+) -> None:
+    react(live_server, "story-1", "1", "like")
+    result = runner.invoke(
+        args=["sites", "settings", "demo", "--set", '{"visibility": "publisher_only"}']
+    )
+    assert result.exit_code == 0, result.output
+    page = new_page()
+    warnings: list[str] = []
+    page.on(
+        "console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None
+    )
+    badge_and_widget = (
+        '<span data-reactions data-site="demo" data-mode="summary" data-article="story-1">'
+        '</span><div data-reactions data-site="demo" data-article="story-1" id="w"></div>'
+    )
+    page.goto(embed_page(host, "/list", live_server.url, badge_and_widget))
+
+    badge = page.locator("[data-mode=summary] [role=img]")
+    expect(badge).to_have_attribute("aria-label", "Reactions")  # no number to say
+    assert badge.inner_text().strip() == DEFAULT_REACTIONS[0].emoji
+    # The widget of the same counts GET is drawn, not "unavailable".
+    expect(page.locator("#w button:enabled")).to_have_count(len(KEYS))
+    assert not any(c.isdigit() for c in page.locator("#w").inner_text())
+    assert [w for w in warnings if "[reactions]" in w] == []
