@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -502,3 +503,25 @@ def test_the_counts_read_loads_its_window_script_again_after_script_flush(
     redis_client.script_flush()
     assert get(client).status_code == 200
     assert_limited(get(client), 2)
+
+
+def test_a_lone_surrogate_in_an_id_or_a_signature_is_a_400_with_limits_on(
+    make_app: Any, redis_client: redis.Redis
+) -> None:
+    """The per-article window is counted before the id is checked: it must not fail on it."""
+    app = make_app()
+    add_site(app)
+    with app.app_context():
+        get_sites().change("demo", lambda site: replace(site, signed_articles=True))
+    client = app.test_client()
+    before = sorted(k for k in redis_client.keys("*") if not k.startswith("rx:rl:"))
+    surrogate = "\\ud800"  # as JSON spells it: a lone surrogate, no character
+    for fields in (
+        f'"article": "{surrogate}"',
+        f'"article": "a1", "signature": "{surrogate}"',
+    ):
+        body = f'{{{fields}, "reader": "{reader(1)}", "reaction": "love"}}'
+        res = client.post(URL, data=body, content_type="text/plain", environ_base=env())
+        assert res.status_code == 400, res.get_data(as_text=True)
+        assert res.get_json()["error"]["code"] in {"invalid_article", "bad_request"}
+    assert sorted(k for k in redis_client.keys("*") if not k.startswith("rx:rl:")) == before

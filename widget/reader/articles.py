@@ -35,8 +35,9 @@ def check_signature_field(signature: Any) -> str | None:
     """Return the signature field (None if absent), or raise 400 bad_request."""
     if signature is None:
         return None
-    if not isinstance(signature, str) or len(signature) > 128:
-        raise bad_request("signature must be a string of at most 128 characters")
+    # ASCII only: a signature is hex, and a lone surrogate could not even be compared.
+    if not isinstance(signature, str) or len(signature) > 128 or not signature.isascii():
+        raise bad_request("signature must be a string of at most 128 ASCII characters")
     return signature
 
 
