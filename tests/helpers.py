@@ -189,14 +189,21 @@ def connections_per_process(port: int) -> dict[int, int]:
     return counts
 
 
-def wait_for_every_worker(server: LiveServer, workers: int, bound: float = 30) -> None:
+def connections_per_worker(port: int, workers: int) -> list[int]:
+    """Return the connections each of a service's workers holds, most first, idle ones as 0."""
+    held = sorted(connections_per_process(port).values(), reverse=True)
+    return held + [0] * (workers - len(held))
+
+
+def wait_for_every_worker(url: str, workers: int, bound: float = 30) -> int:
     """Wait until each of a service's workers listens on its own socket (SO_REUSEPORT).
 
     Until a worker has booted, the kernel spreads connections over the others only, and a
-    keep-alive connection stays where it was accepted.
+    keep-alive connection stays where it was accepted. Returns the service's port.
     """
-    port = int(server.url.rsplit(":", 1)[1])
+    port = int(url.rsplit(":", 1)[1])
     wait_for(lambda: listeners(port) >= workers, bound, f"{workers} workers listening")
+    return port
 
 
 # -- a real local Redis Cluster ----------------------------------------------------------

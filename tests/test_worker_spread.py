@@ -65,11 +65,11 @@ def test_no_worker_holds_more_than_half_of_the_connections(
 ) -> None:
     server = start_gunicorn(redis_server.url, tmp_path, workers=None)
     try:
-        wait_for_every_worker(server, WORKERS)
+        port = wait_for_every_worker(server.url, WORKERS)
         conns = keep_alive_connections(server.url, CONNECTIONS)
         try:
             assert len(conns) == CONNECTIONS
-            held = connections_per_process(int(server.url.rsplit(":", 1)[1]))
+            held = connections_per_process(port)
             assert sum(held.values()) == CONNECTIONS, held
             assert len(held) <= WORKERS, held  # workers only, not the master
             assert max(held.values()) <= CONNECTIONS // 2, sorted(held.values())
