@@ -106,23 +106,26 @@ def unreachable_keys(client: redis.Redis) -> list[str]:
     indexed = {str(m) for m in client.zrange(keys.index_key(SITE, "total"), 0, -1)}
     found = []
     for key in client.scan_iter("*"):
-        ttl = client.ttl(key)
-        if ttl == -2:
+        # PTTL, not TTL: Redis rounds a TTL to the nearest second, so a one-minute key in its
+        # last half second reads 0 ("no time left") though it still has an expiry.
+        pttl = client.pttl(key)
+        if pttl == -2:
             continue  # expired between the scan and the look: bounded, and gone
+        ttl = pttl / 1000  # -1 (no expiry) stays below 0
         if key.startswith(f"{keys.PREFIX}:{keys.SITES_TAG}:"):
             continue  # the site records
         if not key.startswith(f"{keys.PREFIX}:"):
             found.append(key)  # not a key of the service at all
         elif key.startswith(keys.RATE_LIMIT_PREFIX) or key == keys.READY_PROBE:
-            if not 0 < ttl <= 3600:
+            if not 0 <= ttl <= 3600:
                 found.append(key)
         elif f"{{{SITE}}}:" in key:  # the site's slot: its indexes, or an expiring record
             name = key.split(f"{{{SITE}}}:", 1)[1]
             lasting = name in keys.SITE_INDEXES or name.startswith("by:") or name == "refused"
-            if not lasting and not 0 < ttl <= 2 * 86400:
+            if not lasting and not 0 <= ttl <= 2 * 86400:
                 found.append(key)
         elif f"{{{SITE}|" in key:  # an article's key: listed by the index, or expiring
-            if keys.article_hash_in(key) not in indexed and not 0 < ttl <= 2 * 86400:
+            if keys.article_hash_in(key) not in indexed and not 0 <= ttl <= 2 * 86400:
                 found.append(key)
         else:
             found.append(key)
