@@ -14,6 +14,7 @@ from ..validation import MAX_QUERY_CHARS, bad_request
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
 from .export import export_csv, export_json, record_json
+from .roles import Role, needs
 from .tallies import (
     DEFAULT_DAYS,
     DEFAULT_LIMIT,
@@ -47,6 +48,7 @@ def sort_param(site: Site, raw: str | None) -> str:
 
 
 @bp.get("/articles")
+@needs(Role.VIEWER)
 def articles(site_id: str) -> Response:
     """List the site's articles by total, recency or a reaction, a page at a time."""
     site = require_publisher(site_id)
@@ -66,6 +68,7 @@ def articles(site_id: str) -> Response:
 
 
 @bp.get("/summary")
+@needs(Role.VIEWER)
 def site_summary(site_id: str) -> Response:
     """Return the site's totals, a per-day series and the top articles per reaction."""
     site = require_publisher(site_id)
@@ -75,6 +78,7 @@ def site_summary(site_id: str) -> Response:
 
 
 @bp.get("/history")
+@needs(Role.VIEWER)
 def article_history(site_id: str) -> Response:
     """Return one article's net change of each count per day."""
     site = require_publisher(site_id)
@@ -97,6 +101,7 @@ def export_response(site: Site, fmt: str) -> Response:
 
 
 @bp.get("/export")
+@needs(Role.VIEWER)
 def export(site_id: str) -> Response:
     """Stream every article of the site as CSV or JSON, a batch at a time."""
     site = require_publisher(site_id)
@@ -108,6 +113,7 @@ def export(site_id: str) -> Response:
 
 
 @bp.delete("/reactions")
+@needs(Role.EDITOR)
 def reset(site_id: str) -> Response:
     """Remove one article's counts, readers and history."""
     site = require_publisher(site_id)

@@ -20,6 +20,7 @@ from ..validation import bad_request, check_title, check_url
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
 from .export import record_json
+from .roles import Role, needs
 
 ARTICLE_FIELDS = frozenset({"title", "url", "closed"})
 MAX_BODY_BYTES = 4096
@@ -57,6 +58,7 @@ def _article_param() -> str:
 
 
 @bp.get("/article")
+@needs(Role.VIEWER)
 def get_article(site_id: str) -> Response:
     """Return one article's counts and metadata, and whether voting on it is closed."""
     site = require_publisher(site_id)
@@ -64,6 +66,7 @@ def get_article(site_id: str) -> Response:
 
 
 @bp.patch("/article")
+@needs(Role.EDITOR)
 def patch_article(site_id: str) -> Response:
     """Change an article's title, url or closed flag; it must have counts (else 404)."""
     site = require_publisher(site_id)

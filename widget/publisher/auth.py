@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hmac
 
-from flask import request
+from flask import current_app, request
 
 from ..context import get_sites, require_site
 from ..errors import ApiError
 from ..sites import Site
 from ..sites.ids import site_of_key
+from .roles import Role, declared_role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="reactions"'}
 
@@ -49,11 +50,21 @@ def require_publisher(site_id: str) -> Site:
             401, "unauthorized", "send the site's API key: Authorization: Bearer <key>", CHALLENGE
         )
     if site.check_key(api_key):
+        check_role(Role.ADMIN)  # the site's one key is its admin key
         return site
     if key_belongs_elsewhere(api_key, site.id):
         raise ApiError(403, "forbidden", f"this API key is not a key of site {site.id!r}")
     headers = {"WWW-Authenticate": 'Bearer realm="reactions", error="invalid_token"'}
     raise ApiError(401, "unauthorized", "the API key is wrong or was rotated", headers)
+
+
+def check_role(held: Role) -> None:
+    """Raise 403 forbidden unless the role held is enough for the route being served."""
+    needed = declared_role(current_app.view_functions.get(request.endpoint or ""))
+    if needed is None:  # fail closed: a route that declared no role serves no key
+        raise ApiError(403, "forbidden", "this endpoint declares no role; no key may call it")
+    if held < needed:
+        raise ApiError(403, "forbidden", f"this needs a key with the role {needed.label!r}")
 
 
 def session_matches(site: Site, digest: str) -> bool:

@@ -16,15 +16,18 @@ from ..sites.settings import SettingsError, settings_json, update_settings
 from ..validation import bad_request
 from .auth import require_publisher
 from .blueprint import bp
+from .roles import Role, needs
 
 
 @bp.get("/settings")
+@needs(Role.VIEWER)
 def get_settings(site_id: str) -> Response:
     """Return the site's settings, every reaction of its set included."""
     return jsonify(settings_json(require_publisher(site_id)))
 
 
 @bp.patch("/settings")
+@needs(Role.EDITOR)
 def patch_settings(site_id: str) -> Response:
     """Change some of the site's settings and answer the new ones."""
     site = require_publisher(site_id)
