@@ -18,6 +18,7 @@ from ..context import get_sites, require_site
 from ..errors import ApiError
 from ..sites import Site
 from ..sites.ids import site_of_key
+from .audit import set_actor
 from .roles import Role, declared_role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="reactions"'}
@@ -51,6 +52,7 @@ def require_publisher(site_id: str) -> Site:
         )
     if site.check_key(api_key):
         check_role(Role.ADMIN)  # the site's one key is its admin key
+        set_actor("admin")
         return site
     if key_belongs_elsewhere(api_key, site.id):
         raise ApiError(403, "forbidden", f"this API key is not a key of site {site.id!r}")
