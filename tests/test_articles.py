@@ -228,12 +228,15 @@ def test_signed_articles_need_the_publishers_signature_to_start(
     with app.app_context():
         site = get_sites().get("demo")
         assert site is not None and secret == signing_secret(app.config["SECRET_KEY"], site)
-    before = writes_and_keys(redis_client)[:2]
+    before = writes_and_keys(redis_client)[1]
     for extra, code in (({}, "signature_required"), ({"signature": "0" * 64}, "invalid_signature"),
                         ({"signature": sign(secret, "other")}, "invalid_signature")):  # fmt: skip
         answer = post(client, "new", "love", **extra)
         assert answer.status_code == 403 and answer.get_json()["error"]["code"] == code
-    assert writes_and_keys(redis_client)[:2] == before  # nothing changed
+    # Nothing changed but the refusals' count, which the publisher sees.
+    assert writes_and_keys(redis_client)[1] == sorted([*before, "rx:s:{demo}:refused"])
+    refused = summary(client, api_key).get_json()["refused_articles"]
+    assert refused["signature_required"] == 1 and refused["invalid_signature"] == 2
     signature = sign(secret, "new")
     assert (
         signature == __import__("hmac").new(secret.encode(), b"new", "sha256").hexdigest()
@@ -298,7 +301,8 @@ def test_a_site_holds_at_most_max_articles(app: Any, api_key: str, redis_client:
     assert post(client, "a", "like", reader=OTHER).status_code == 200  # existing: fine
     got = summary(client, api_key).get_json()
     assert got["articles"] == 3
-    assert got["refused_articles"] == {"article_limit": 1, "new_article_budget": 0}
+    assert got["refused_articles"] == {"article_limit": 1, "new_article_budget": 0,
+                                       "signature_required": 0, "invalid_signature": 0}  # fmt: skip
 
 
 def test_an_address_starts_a_bounded_number_of_articles_a_day(
@@ -326,7 +330,8 @@ def test_an_address_starts_a_bounded_number_of_articles_a_day(
                "headers": {"X-Forwarded-For": "203.0.113.9"}}  # fmt: skip
     assert from_(someone, "c").status_code == 200
     got = summary(client, key).get_json()
-    assert got["refused_articles"] == {"article_limit": 0, "new_article_budget": 1}
+    assert got["refused_articles"] == {"article_limit": 0, "new_article_budget": 1,
+                                       "signature_required": 0, "invalid_signature": 0}  # fmt: skip
     app.extensions["reactions.store"].client.close()
 
 

@@ -9,7 +9,10 @@ IPv4 space is small enough to try every address against an unkeyed hash).
 
 An IPv6 client is hashed by its /64 network: a single host is usually given a whole /64
 and may pick any address in it, so per-address limits on full IPv6 addresses would not
-hold anyone back.
+hold anyone back. A network is handed out whole too (a tunnel broker gives a /48 for
+free: 65,536 /64s), so the lasting budgets (the new articles a day, the ballot-stuffing
+cap) also count the /48 around the /64 (``network_hash``), which shares at most
+``NETWORK_SHARE`` times a /64's budget.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ def day_salt(secret: str, day: str) -> bytes:
 
 
 IPV6_CLIENT_PREFIX = 64
+IPV6_NETWORK_PREFIX = 48
+# How many /64s' worth of a per-address budget one /48 shares: a home or an office given a
+# /48 or a /56 gets eight clients' worth; a tunnel broker's free /48 no more than that.
+NETWORK_SHARE = 8
 # Every address that cannot be read shares this one bucket: a made-up string in
 # X-Forwarded-For must not buy its sender a fresh budget per string.
 UNREADABLE = "unreadable"
@@ -89,12 +96,30 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
+def wider_network(address: str) -> str | None:
+    """Return the IPv6 /48 around a client's /64, or None for IPv4 (and the unreadable)."""
+    ip = _parse_address(address)
+    if not isinstance(ip, ipaddress.IPv6Address) or ip.ipv4_mapped is not None:
+        return None
+    return str(ipaddress.IPv6Network((ip, IPV6_NETWORK_PREFIX), strict=False))
+
+
+def _keyed(network: str, secret: str, now: float | None) -> str:
+    salt = day_salt(secret, day_of(time.time() if now is None else now))
+    digest = hmac.new(salt, network.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def address_hash(address: str, secret: str, now: float | None = None) -> str:
     """Return the day's keyed hash of a client address: 128 bits, URL-safe base64."""
-    salt = day_salt(secret, day_of(time.time() if now is None else now))
-    client = client_network(address).encode()
-    digest = hmac.new(salt, client, hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return _keyed(client_network(address), secret, now)
+
+
+def network_hash(address: str, secret: str, now: float | None = None) -> str | None:
+    """Return the day's keyed hash of an IPv6 client's /48, or None for an IPv4 client."""
+    # "2001:db8:1::/48" is never a /64's name, so the two hashes never collide.
+    network = wider_network(address)
+    return None if network is None else _keyed(network, secret, now)
 
 
 def client_hash() -> str:
@@ -108,4 +133,22 @@ def client_hash() -> str:
     return cached
 
 
-__all__ = ["address_hash", "client_hash", "client_network", "day_salt"]
+def client_network_hash() -> str | None:
+    """Return the current request's IPv6 /48 hash (None for IPv4), computed once per request."""
+    if "network_hash" not in g:
+        address = request.remote_addr or "unknown"
+        g.network_hash = network_hash(address, current_app.config[config.SECRET_KEY])
+    cached: str | None = g.network_hash
+    return cached
+
+
+__all__ = [
+    "NETWORK_SHARE",
+    "address_hash",
+    "client_hash",
+    "client_network",
+    "client_network_hash",
+    "day_salt",
+    "network_hash",
+    "wider_network",
+]

@@ -43,7 +43,7 @@ from ..context import get_store, require_site
 from ..errors import ApiError
 from ..limits import address_article_key_of, address_key
 from ..ops import metrics
-from ..privacy import client_hash
+from ..privacy import client_hash, client_network_hash
 from ..sites import Site
 from ..validation import (
     bad_request,
@@ -255,6 +255,7 @@ def set_reaction(site_id: str) -> Response:
         url=url,
         signature=signature,
         address=client_hash(),
+        network=client_network_hash(),
         closes_before=closes_before(site),
         windows=windows(),
     )

@@ -2,12 +2,14 @@
 
 An article enters storage only with its first counted reaction, and only when the site
 lets it in: the site's ceiling (``MAX_ARTICLES_PER_SITE``), the address's budget of new
-articles a day (``NEW_ARTICLES_PER_ADDRESS_PER_DAY``) and, on a site with
-``signed_articles`` on, the publisher's signature of the article id. All of it is decided
-in the same Redis call as the write (``store/writes.py``): the signature is checked here
-first (``sites/signing.py``), and its verdict counts only if the article turns out to be
-new; the ceiling and the budget are read and spent only then, so an existing article's
-path pays none of it.
+articles a day (``NEW_ARTICLES_PER_ADDRESS_PER_DAY``; an IPv6 client's /48 shares
+``NETWORK_SHARE`` times as many, ``privacy.py``) and, on a site with ``signed_articles``
+on, the publisher's signature of the article id. All of it is decided in the same Redis
+call as the write (``store/writes.py``): the signature is checked here first
+(``sites/signing.py``), and its verdict counts only if the article turns out to be new;
+the ceiling and the budget are read and spent only then, so an existing article's path
+pays none of it. On a signed site the reader's title and URL are kept only when the
+signature covers them too.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from ..config import (
 from ..errors import ApiError
 from ..limits import address_budget, address_cap
 from ..ops import metrics
+from ..privacy import NETWORK_SHARE
 from ..sites import Site, SiteError, normalize_origin
-from ..sites.signing import signature_refusal
+from ..sites.signing import check_signature
 from ..store import Admission, ArticleClosed, ArticleRefused, CapReached, Store, Tally, Window
 from ..validation import bad_request
 
@@ -72,20 +75,28 @@ def post_reaction(
     url: str | None,
     signature: str | None,
     address: str,
+    network: str | None = None,
     closes_before: str = "",
     windows: Sequence[Window] = (),
 ) -> Tally:
     """Set one reader's reaction, admitting the article if it is new (one Redis call).
 
-    The signature is checked here, before the call, for every POST of a signed site (an
+    ``address`` is the client's hash, ``network`` its IPv6 /48's (None for IPv4). The
+    signature is checked here, before the call, for every POST of a signed site (an
     HMAC: microseconds); the store refuses on its result only if the article is new.
     """
     cap = address_cap()
+    budget = address_budget(NEW_ARTICLES_PER_ADDRESS_PER_DAY)
+    verdict = check_signature(config[SECRET_KEY], site, article, signature, title, url)
+    if not verdict.keeps_page:  # signed for the id only: the page is not the reader's to name
+        title = url = None
     admission = Admission(
         most=config[MAX_ARTICLES_PER_SITE],
-        budget=address_budget(NEW_ARTICLES_PER_ADDRESS_PER_DAY),
+        budget=budget,
         address=address,
-        refusal=signature_refusal(config[SECRET_KEY], site, article, signature),
+        refusal=verdict.refusal,
+        network=network,
+        network_budget=budget * NETWORK_SHARE,
     )
     try:
         return store.set_reaction(
@@ -98,6 +109,8 @@ def post_reaction(
             url=reader_url(site, url),
             address=address if cap else None,
             cap=cap,
+            network=network if cap else None,
+            network_cap=cap * NETWORK_SHARE,
             closes_before=closes_before,
             admission=admission,
             windows=windows,

@@ -15,8 +15,9 @@ from .client import Client, register_script
 from .indexes import SiteIndexes, read_days
 from .reactions import CAP_TTL_SECONDS
 
-# The codes that admit_article.lua answers and counts in the site's refused hash.
-REFUSALS = ("article_limit", "new_article_budget")
+# The codes that admit_article.lua answers and counts in the site's refused hash (the
+# signature's two are decided before the call, and counted by it all the same).
+REFUSALS = ("article_limit", "new_article_budget", "signature_required", "invalid_signature")
 
 
 class ArticleRefused(Exception):
@@ -35,6 +36,14 @@ class Admission:
     budget: int  # new articles one address may start a day (0: none)
     address: str | None  # the address hash the budget counts
     refusal: str = ""  # "signature_required" or "invalid_signature", or "" (checked, fine)
+    network: str | None = None  # an IPv6 client's /48 hash, with a budget of its own
+    network_budget: int = 0  # new articles that /48 may start a day (0: none)
+
+    def budgets(self) -> tuple[str, str]:
+        """Return admit_article.lua's budgets and the hashes they count, space-separated."""
+        pairs = [(self.address, self.budget), (self.network, self.network_budget)]
+        kept = [(h, b) for h, b in pairs if h and b > 0]
+        return " ".join(str(b) for _, b in kept), " ".join(str(h) for h, _ in kept)
 
 
 @dataclass(frozen=True)
@@ -65,19 +74,23 @@ class Articles:
         self.meta_script = register_script(client, "article_meta.lua")
         self.reset_script = register_script(client, "reset_article.lua")
 
-    def admit(self, site: str, day: str, *, most: int, budget: int, address: str | None) -> None:
+    def admit(self, site: str, day: str, admission: Admission) -> None:
         """Let one new article in, or raise ArticleRefused (counted for the site's dashboard).
 
-        ``most`` is the site's ceiling of articles and ``budget`` the new articles one
-        ``address`` hash may start a day (0: none); an admission spends one of the budget.
+        ``admission.most`` is the site's ceiling of articles, and its budgets the new
+        articles its hashes may start a day; an admission spends one of each budget.
         """
+        if admission.refusal:  # decided before (the signature); counted like the others
+            self.client.hincrby(keys.site_key(site, "refused"), f"{day}:{admission.refusal}", 1)
+            raise ArticleRefused(admission.refusal)
+        budgets, hashes = admission.budgets()
         refusal = self.admit_script(
             keys=[
                 keys.index_key(site, "total"),
                 keys.new_articles_key(site, day),
                 keys.site_key(site, "refused"),
             ],
-            args=[most, budget, address or "", day, CAP_TTL_SECONDS],
+            args=[admission.most, budgets, hashes, day, CAP_TTL_SECONDS],
         )
         if refusal:
             raise ArticleRefused(str(refusal))

@@ -66,6 +66,8 @@ class ReactionWrites:
         now: float | None = None,
         address: str | None = None,
         cap: int = 0,
+        network: str | None = None,
+        network_cap: int = 0,
         closes_before: str = "",
         admission: Admission | None = None,
         windows: Sequence[Window] = (),
@@ -77,15 +79,18 @@ class ReactionWrites:
         ``admission`` (ArticleRefused; with None it is created freely); ``title`` and
         ``url`` are stored only by the call that creates it. With an ``address`` hash and
         a ``cap`` > 0, a reader with no reaction to the article may add one only while
-        that address added fewer than ``cap`` today; otherwise nothing changes, the
-        refusal is counted for the site, and CapReached is raised. On an article the
+        that address added fewer than ``cap`` today (and its IPv6 ``network`` hash fewer
+        than ``network_cap``); otherwise nothing changes, the refusal is counted for the
+        site, and CapReached is raised. On an article the
         publisher closed, or whose first reaction is at or before ``closes_before`` (ISO
         8601), nothing changes and ArticleClosed is raised.
         """
         now = time.time() if now is None else now
         ah = keys.article_hash(article)
         day = keys.day_of(now)
-        capped = bool(address) and cap > 0
+        capped = [(address, cap)] if address and cap > 0 else []
+        if capped and network and network_cap > 0:
+            capped.append((network, network_cap))
         # One id per call: a retry of the same call (by redis-py) is recognised as such.
         op = secrets.token_hex(8)
         call = _Call(
@@ -110,8 +115,8 @@ class ReactionWrites:
                 article,
                 title or "",
                 url or "",
-                (address or "") if capped else "",
-                cap,
+                " ".join(str(h) for h, _ in capped),
+                " ".join(str(c) for _, c in capped),
                 CAP_TTL_SECONDS,
                 ONCE_TTL_SECONDS,
                 closes_before,
@@ -157,8 +162,7 @@ class ReactionWrites:
                 "" if admission else "1",
                 admission.refusal if admission else "",
                 admission.most if admission else 0,
-                admission.budget if admission else 0,
-                (admission.address or "") if admission else "",
+                *(admission.budgets() if admission else ("", "")),
                 call.member,
                 int(call.now),
                 call.ah,
@@ -206,6 +210,8 @@ class ReactionWrites:
             return self._create(call, admission)
         if planned == ReactionResult.CAP_REACHED:
             self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
+        elif planned == ReactionResult.ARTICLE_REFUSED:  # the signature, decided before
+            self.client.hincrby(keys.site_key(call.site, "refused"), f"{call.day}:{plan[1]}", 1)
         return plan
 
     def _write(self, call: _Call, old: str | None, admission: Admission | None) -> list[Any]:
@@ -238,16 +244,8 @@ class ReactionWrites:
         # A new article: the site admits it, then the article's script writes (its windows
         # were counted by the first trip), then the site's indexes take it in (once for
         # the id ``op``, the call's unless its indexes were moved under it already).
-        if admission is not None:
-            if admission.refusal:  # decided before; found new only now (reset in between)
-                raise ArticleRefused(admission.refusal)
-            self.articles.admit(
-                call.site,
-                call.day,
-                most=admission.most,
-                budget=admission.budget,
-                address=admission.address,
-            )
+        if admission is not None:  # a refusal decided before: found new only now (a reset)
+            self.articles.admit(call.site, call.day, admission)
         result: list[Any] = self.article_script(
             keys=call.article_keys, args=["1", "", 0, *call.args]
         )

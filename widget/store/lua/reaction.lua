@@ -15,9 +15,9 @@
 -- ARGV[1]  "1": create a new article without the site's admission (the store's own
 --          callers: tests, demo data), else ""
 -- ARGV[2]  a refusal of the new article decided before the call ("signature_required",
---          "invalid_signature"), or ""
--- ARGV[3]  the site's ceiling of articles, ARGV[4] the address's budget of new articles
---          a day, ARGV[5] the address hash the budget counts, or "" (admit_article's A)
+--          "invalid_signature"), or "": counted in the refused hash as admit_article's
+-- ARGV[3]  the site's ceiling of articles, ARGV[4] the client's budgets of new articles
+--          a day, ARGV[5] the hashes they count, or "" (admit_article's A[1..3])
 -- ARGV[6]  the article's member of the title index
 -- ARGV[7]  now, epoch seconds
 -- ARGV[8]  the article hash
@@ -35,7 +35,7 @@ local result = set_reaction({unpack(KEYS, 1, 5)}, A, {
     if over then return {RESULT.WINDOW_LIMITED, unpack(over)} end
   end,
   admit = function()
-    if ARGV[2] ~= '' then return ARGV[2] end
+    if ARGV[2] ~= '' then return refuse_article(KEYS[14], day, ARGV[2]) end
     if ARGV[1] == '1' then return '' end
     return admit_article({KEYS[7], KEYS[13], KEYS[14]}, {ARGV[3], ARGV[4], ARGV[5], day, A[10]})
   end,

@@ -5,7 +5,7 @@
 -- K[1]  article hash: counts ("c:<reaction>") and metadata
 -- K[2]  readers hash: reader digest -> reaction key
 -- K[3]  history hash: "<yyyymmdd>:<reaction>" -> net change that day
--- K[4]  today's cap hash: address hash -> new reactions admitted from it today
+-- K[4]  today's cap hash: address (or network) hash -> new reactions admitted from it today
 -- K[5]  this call's result, kept for a while under a random id of the call: redis-py
 --       sends the script again after a timeout, and Redis may have run the first one
 --       after all; the second run must answer what the first did (a second run would
@@ -19,8 +19,10 @@
 -- A[5]  article id
 -- A[6]  title, or "": stored only when this call creates the article
 -- A[7]  url, or "": stored only when this call creates the article
--- A[8]  the client's address hash (privacy.py), or "" for no cap
--- A[9]  the cap: new reactions one address may add to this article today
+-- A[8]  the client's hashes, space-separated: its address's (privacy.py), then for an
+--       IPv6 client its /48's; or "" for no cap
+-- A[9]  the caps, space-separated, one for each hash of A[8]: new reactions it may add
+--       to this article today
 -- A[10] seconds the cap hash lives (it covers one day; a margin past it is harmless)
 -- A[11] seconds the result under K[5] is kept
 -- A[12] voting is closed on an article whose first reaction is at or before this time
@@ -65,7 +67,9 @@ local function set_reaction(K, A, checks)
   if limited then return limited end
 
   local reader, new, day, now = A[1], A[2], A[3], A[4]
-  local address, cap = A[8], tonumber(A[9])
+  local hashes, caps = {}, {}
+  for hash in string.gmatch(A[8], '%S+') do hashes[#hashes + 1] = hash end
+  for cap in string.gmatch(A[9], '%d+') do caps[#caps + 1] = tonumber(cap) end
 
   local old = redis.call('HGET', readers, reader)
   if not old then old = '' end
@@ -91,9 +95,13 @@ local function set_reaction(K, A, checks)
   -- adds one is a new vote, and each address gets a bounded number of those per article
   -- per day. Switching and withdrawing add no vote and are never refused. The check and
   -- the write are in this one script, so a refused request changes nothing at all.
-  local capped = address ~= '' and old == ''
-  if capped and tonumber(redis.call('HGET', cap_key, address) or '0') >= cap then
-    return counts({RESULT.CAP_REACHED, '', 0})  -- not remembered: a second run refuses again, as it should
+  local capped = #hashes > 0 and old == ''
+  if capped then
+    for i, hash in ipairs(hashes) do
+      if tonumber(redis.call('HGET', cap_key, hash) or '0') >= (caps[i] or 0) then
+        return counts({RESULT.CAP_REACHED, '', 0})  -- not remembered: a second run refuses again, as it should
+      end
+    end
   end
 
   -- An article exists only from its first counted reaction; creating one is the site's
@@ -116,7 +124,7 @@ local function set_reaction(K, A, checks)
   if checks.plan then return {RESULT.PLANNED, decremented} end
 
   if capped then
-    redis.call('HINCRBY', cap_key, address, 1)
+    for _, hash in ipairs(hashes) do redis.call('HINCRBY', cap_key, hash, 1) end
     redis.call('EXPIRE', cap_key, A[10])
   end
   if decremented ~= '' then
