@@ -14,7 +14,7 @@ from redis.cluster import RedisCluster
 
 from tests.helpers import KEYS
 from widget.context import get_sites
-from widget.sites.signing import sign, signing_secret
+from widget.sites.signing import sign, sign_page, signing_secret
 
 # Every test here runs on one Redis and again on a real Redis Cluster (conftest.py).
 pytestmark = pytest.mark.on_cluster_too
@@ -250,6 +250,34 @@ def test_signed_articles_need_the_publishers_signature_to_start(
     answer = post(client, "newer", "love", signature=sign(secret, "newer"))
     assert answer.get_json()["error"]["code"] == "invalid_signature"
     assert post(client, "newer", "love", signature=sign(new_secret, "newer")).status_code == 200
+
+
+def test_a_signed_site_keeps_a_title_and_url_only_when_the_signature_covers_them(
+    app: Any, client: Any, runner: Any, api_key: str, redis_client: Any
+) -> None:
+    secret = sign_site(app, runner)
+    page = {"title": "The real title", "url": "https://example.com/real"}
+    # Signed for the id only: counted, but the title and URL the sender chose are not kept.
+    assert post(client, "by-id", "love", signature=sign(secret, "by-id"), **page).status_code == 200
+    got = publisher(client, api_key, "GET", "by-id").get_json()
+    assert got["total"] == 1 and got["title"] is None and got["url"] is None
+    # Signed with the title and URL: kept. The documented recipe: HMAC of id, title, url.
+    signature = sign_page(secret, "by-page", page["title"], page["url"])
+    message = "by-page\nThe real title\nhttps://example.com/real".encode()
+    assert signature == __import__("hmac").new(secret.encode(), message, "sha256").hexdigest()
+    assert post(client, "by-page", "love", signature=signature, **page).status_code == 200
+    got = publisher(client, api_key, "GET", "by-page").get_json()
+    assert (got["title"], got["url"]) == (page["title"], page["url"])
+    # Another title or URL than the one signed: refused, nothing stored.
+    before = writes_and_keys(redis_client)[1]
+    signature = sign_page(secret, "forged", page["title"], page["url"])
+    for changed in ({"title": "Click here"}, {"url": "https://example.com/phish"}, {"title": None}):
+        answer = post(client, "forged", "love", signature=signature, **{**page, **changed})
+        assert answer.status_code == 403
+        assert answer.get_json()["error"]["code"] == "invalid_signature"
+    assert writes_and_keys(redis_client)[1] == sorted([*before, "rx:s:{demo}:refused"])
+    assert summary(client, api_key).get_json()["refused_articles"]["invalid_signature"] == 3
+    assert publisher(client, api_key, "GET", "forged").status_code == 404
 
 
 def test_the_signing_secret_is_shown_once_and_never_stored(
