@@ -263,7 +263,7 @@ def test_a_signed_site_keeps_a_title_and_url_only_when_the_signature_covers_them
     assert got["total"] == 1 and got["title"] is None and got["url"] is None
     # Signed with the title and URL: kept. The documented recipe: HMAC of id, title, url.
     signature = sign_page(secret, "by-page", page["title"], page["url"])
-    message = "by-page\nThe real title\nhttps://example.com/real".encode()
+    message = b"by-page\nThe real title\nhttps://example.com/real"
     assert signature == __import__("hmac").new(secret.encode(), message, "sha256").hexdigest()
     assert post(client, "by-page", "love", signature=signature, **page).status_code == 200
     got = publisher(client, api_key, "GET", "by-page").get_json()

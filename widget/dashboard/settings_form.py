@@ -17,11 +17,18 @@ from werkzeug.datastructures import MultiDict
 from ..sites import Setting, Site
 from ..sites.settings import SettingsError
 
+# More digits than any setting's bound: such a number is left as text, which the setting's
+# check refuses (int() of more than 4,300 digits would raise instead).
+MAX_DIGITS = 18
+
 
 def whole_or_text(text: str) -> Any:
     """Return a whole number typed in a field, else the text (for the checks to refuse)."""
     text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() else text
+    digits = text.lstrip("0") or "0"
+    if text.isascii() and text.isdigit() and len(digits) <= MAX_DIGITS:
+        return int(digits)
+    return text
 
 
 class Widget:
