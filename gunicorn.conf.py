@@ -4,12 +4,15 @@ Every value can be overridden by the environment variable named beside it.
 """
 
 import errno
+import json
 import multiprocessing
 import os
 import shutil
 import socket
 import tempfile
 from pathlib import Path
+
+from gunicorn import util
 
 # Metrics of every worker, summed by /metrics: prometheus_client reads this variable when
 # it is first imported (in each worker, after this file ran), so it is set here. A folder
@@ -58,6 +61,32 @@ max_requests_jitter = max_requests // 2
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+# A request that gunicorn refuses itself, before the app sees it (a request line or a header
+# over the limits above: 414, 431; a malformed request: 400), gets the service's JSON error
+# instead of gunicorn's HTML page. The limits stay gunicorn's: its request line cannot be
+# raised past 8190 bytes but to "unlimited" (then 1 MB), which would let a client make a
+# worker hold a megabyte per connection to be answered by the app instead. gunicorn has no
+# setting for its error page: every worker writes it through util.write_error, replaced here
+# before the workers fork (tests/test_gunicorn_errors.py holds it to the real gunicorn).
+GUNICORN_ERROR_CODES = {403: "forbidden", 500: "internal_error"}
+
+
+def write_json_error(sock, status_int, reason, mesg):  # type: ignore[no-untyped-def]
+    """Write gunicorn's own error answer as the service's JSON error."""
+    code = GUNICORN_ERROR_CODES.get(status_int, "bad_request")
+    message = f"{reason}: {mesg[:200]}" if mesg else reason
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        "Content-Type: application/json\r\nCache-Control: no-store\r\n"
+        f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = write_json_error
 
 # The access log leaves out the client address and the query string (which can hold a
 # reader token): method, path, status, bytes, seconds, request id.
