@@ -73,11 +73,13 @@ def test_a_label_that_a_language_file_lacks_is_the_english_one(
     (tmp_path / "i18n/pt.json").write_text(json.dumps({"like": "Gostei"}), encoding="utf-8")
     monkeypatch.setattr(i18n, "static_dir", lambda: tmp_path)
     i18n.builtin.cache_clear()
+    i18n.shipped.cache_clear()
     try:
         assert i18n.label("like", "Like It", "pt-BR") == "Gostei"
         assert i18n.label("love", "Love It", "pt-BR") == "Love It"
     finally:
         i18n.builtin.cache_clear()
+        i18n.shipped.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -158,3 +160,13 @@ def test_a_bad_tag_for_the_strings_is_400(client: Any, tag: str) -> None:
     res = client.get(f"/v1/i18n/{tag}")
     assert res.status_code == 400
     assert res.get_json()["error"]["code"] == "bad_request"
+
+
+def test_made_up_language_tags_do_not_grow_the_cache(client: Any) -> None:
+    i18n.builtin.cache_clear()
+    for n in range(300):
+        assert client.get(f"/v1/i18n/x{n:05d}").status_code == 200  # English's strings
+        assert client.get(f"/v1/i18n/pt-x{n:05d}").get_json()["like"] != "Like It"
+        label = i18n.label("like", "Like It", f"q{n:04d}")
+        assert label == "Like It"
+    assert i18n.builtin.cache_info().currsize <= len(i18n.shipped()) + 1

@@ -36,8 +36,16 @@ def check_lang(value: str) -> str:
 
 
 @cache
+def shipped() -> frozenset[str]:
+    """Return the names of the language files the service ships, read once."""
+    return frozenset(path.stem for path in (static_dir() / "i18n").glob("*.json"))
+
+
+@cache
 def builtin(name: str) -> Mapping[str, str]:
     """Return the strings of one language file (empty if there is none)."""
+    # Called with builtin_name()'s answers only, so the cache holds one entry per shipped
+    # file (and one for none), whatever tags clients make up.
     path = static_dir() / "i18n" / f"{name}.json"
     if not re.fullmatch(r"[a-z]{2,3}|zh-Han[st]", name) or not path.is_file():
         return {}
@@ -46,11 +54,12 @@ def builtin(name: str) -> Mapping[str, str]:
 
 
 def builtin_name(tag: str) -> str:
-    """Return the language file a tag reads: pt-BR reads pt, zh-TW zh-Hant, zh zh-Hans."""
+    """Return the language file a tag reads (pt-BR reads pt, zh-TW zh-Hant, zh zh-Hans),
+    or "" when the service ships none for it."""
     base, *rest = tag.lower().split("-")
     if base == "zh":
-        return "zh-Hant" if rest and rest[0] in TRADITIONAL else "zh-Hans"
-    return base
+        base = "zh-Hant" if rest and rest[0] in TRADITIONAL else "zh-Hans"
+    return base if base in shipped() else ""
 
 
 def candidates(tag: str) -> list[str]:
