@@ -55,6 +55,25 @@ def test_sign_in_sets_a_strict_http_only_session_cookie(
     assert "Overview" in client.get("/dashboard/").get_data(as_text=True)
 
 
+def test_the_secure_session_cookie_takes_the_host_prefix_and_plain_http_does_not(
+    redis_server: Any, redis_client: Any
+) -> None:
+    from tests.conftest import app_config
+    from widget import create_app
+
+    for secure, name in ((True, "__Host-session"), (False, "session")):
+        app = create_app(app_config(redis_server, SESSION_COOKIE_SECURE=secure))
+        with app.app_context():
+            _, key = get_sites().create(f"s{int(secure)}", "S", [])
+        client = app.test_client()
+        cookie = sign_in(client, key, f"s{int(secure)}").headers["Set-Cookie"]
+        assert cookie.startswith(f"{name}=")
+        assert ("; Secure" in cookie) is secure
+        assert "; Path=/;" in cookie and "Domain" not in cookie  # what __Host- requires
+        assert "Overview" in client.get("/dashboard/").get_data(as_text=True)
+        app.extensions["reactions.store"].client.close()
+
+
 def test_a_wrong_key_or_another_sites_key_does_not_sign_in(
     client: Any, make_site: Callable[..., str]
 ) -> None:
