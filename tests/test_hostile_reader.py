@@ -177,3 +177,86 @@ def test_a_hostile_reader_stays_within_the_bounds(service: Any, redis_client: re
         get_sites().delete(SITE)
     left = [k for k in redis_client.scan_iter("*") if not k.startswith(keys.RATE_LIMIT_PREFIX)]
     assert [k for k in left if k != keys.READY_PROBE] == []
+
+
+# -- from one IPv6 /48: 65,536 /64s, one budget ------------------------------------------
+
+NETWORK = "2001:db8:4800"  # a /48, as a tunnel broker hands one out
+
+
+def test_a_hostile_slash_48_gets_8_budgets_not_65536(
+    service: Any, redis_client: redis.Redis
+) -> None:
+    client = service.test_client()
+    key = service.config["API_KEY"]
+    budget, cap = 50, 50  # the defaults: NEW_ARTICLES_PER_ADDRESS_PER_DAY, READERS_PER_...
+    first = {"article": "/target", "reader": token(0), "reaction": "love"}
+    assert post(client, "192.0.2.1", first) == 200
+    # Ballot stuffing: 100 /64s, 10 new readers each, on one article (each /64 within its
+    # cap of 50, so without a bound on the /48 all 1,000 would count).
+    votes = 0
+    for n in range(100):
+        for r in range(10):
+            body = {"article": "/target", "reader": token(1000 + n * 10 + r), "reaction": "like"}
+            votes += post(client, f"{NETWORK}:{n:x}::1", body) == 200
+    assert votes == 8 * cap
+    counts = client.get(f"{BASE}/reactions?article=/target").get_json()["articles"]["/target"]
+    assert counts["total"] == 1 + 8 * cap
+    # New articles: 500 /64s, 4 each (each within its budget of 50: 2,000 without the bound).
+    before = redis_client.zcard(keys.index_key(SITE, "total"))
+    statuses: dict[int, int] = {}
+    for n in range(500):
+        for i in range(4):
+            body = {"article": f"/from-48/{n}/{i}", "reader": token(n), "reaction": "love"}
+            status = post(client, f"{NETWORK}:{0x1000 + n:x}::1", body)
+            statuses[status] = statuses.get(status, 0) + 1
+    started = redis_client.zcard(keys.index_key(SITE, "total")) - before
+    assert started == statuses[200] == 8 * budget
+    assert statuses[429] == 2000 - 8 * budget and 500 not in statuses
+    auth = {"Authorization": f"Bearer {key}"}
+    refused = client.get(f"{BASE}/summary?days=1", headers=auth).get_json()["refused_articles"]
+    assert refused["new_article_budget"] == 2000 - 8 * budget
+    assert unreachable_keys(redis_client) == []
+
+
+# -- a made-up site id of 8,000 characters ------------------------------------------------
+
+LONG_SITE = "z" * 8000
+
+
+def long_site_post(client: Any) -> Any:
+    body = {"article": "/a", "reader": token(1), "reaction": "love"}
+    return client.post(
+        f"/v1/sites/{LONG_SITE}/reactions",
+        json=body,
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        headers={"X-Forwarded-For": "198.51.100.99"},
+    )
+
+
+def test_a_long_made_up_site_id_is_a_json_4xx_and_starts_nothing(
+    service: Any, redis_client: redis.Redis
+) -> None:
+    client = service.test_client()
+    for _ in range(3):
+        answer = long_site_post(client)
+        assert 400 <= answer.status_code < 500
+        assert answer.get_json()["error"]["code"] in {"unknown_site", "bad_request"}
+        got = client.get(f"/v1/sites/{LONG_SITE}/reactions?article=/a")
+        assert 400 <= got.status_code < 500 and "error" in got.get_json()
+    assert [k for k in redis_client.scan_iter("*") if "zzzz" in k and "rl:" not in k] == []
+    assert unreachable_keys(redis_client) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 19, h19a's part: rate-limit windows are keyed by the raw site id from the "
+    "URL until they are keyed by a validated id; remove this mark once that lands",
+)
+def test_a_long_made_up_site_id_leaves_no_long_key(service: Any, redis_client: redis.Redis) -> None:
+    client = service.test_client()
+    for _ in range(3):
+        long_site_post(client)
+        client.get(f"/v1/sites/{LONG_SITE}/reactions?article=/a")
+    longest = max((len(k.encode()) for k in redis_client.scan_iter("*")), default=0)
+    assert longest <= 300, f"a key of {longest} bytes holds what a client made up"
