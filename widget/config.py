@@ -183,7 +183,8 @@ SETTINGS: tuple[Setting, ...] = (
         50,
         _non_negative_int,
         "New reactions one client address may add to one article per UTC day (the "
-        "ballot-stuffing cap; an office behind one NAT shares it). `0`: no cap.",
+        "ballot-stuffing cap; an office behind one NAT shares it; an IPv6 /48 shares 8 "
+        "times it). `0`: no cap.",
     ),
     Setting(
         MAX_ARTICLES_PER_SITE,
@@ -197,7 +198,8 @@ SETTINGS: tuple[Setting, ...] = (
         50,
         _non_negative_int,
         "New articles (first reactions) one client address may start on one site per UTC "
-        "day (429 `new_article_budget`). Applies with rate limits on. `0`: no budget.",
+        "day (429 `new_article_budget`); an IPv6 /48 shares 8 times it. Applies with rate "
+        "limits on. `0`: no budget.",
     ),
     Setting(
         LOG_FORMAT,
