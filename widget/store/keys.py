@@ -13,12 +13,15 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:counts      hash   reaction -> site total       update_site.lua)
     rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
-                                     ballot-stuffing cap; expires after 2 days)
+                                     ballot-stuffing cap; an IPv6 client's /48 hash too;
+                                     expires after 2 days)
     rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day;
                                      "<yyyymmdd>:<code>" -> new articles refused that day
-                                     (article_limit, new_article_budget)
+                                     (article_limit, new_article_budget,
+                                     signature_required, invalid_signature)
     rx:s:{<site>}:new:<day>   hash   address hash -> new articles it started that day (the
-                                     per-address budget; expires after 2 days)
+                                     per-address budget; an IPv6 client's /48 hash too;
+                                     expires after 2 days)
     rx:o:{<site>|<ah>}:<op>   string one reaction call's result, under a random id of the
                                      call, so that a script re-sent after a timeout answers
                                      what its first run did (expires after a minute)
