@@ -11,6 +11,7 @@ Rate limits are on, at the production defaults (``config.SETTINGS``), with two c
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -145,9 +146,12 @@ def test_a_hostile_reader_stays_within_the_bounds(service: Any, redis_client: re
     assert real[REAL[0]]["url"] == f"https://news.example/{REAL[0]}"
     used_before = int(redis_client.info("memory")["used_memory"])
 
+    started_at = time.time()
     one = attack(client, ["198.51.100.1"], 1)
+    # Fixed windows of a minute: a slow machine's attack may span more than one of them.
+    allowed = 120 * (int(time.time()) // 60 - int(started_at) // 60 + 1)
     # One address: its write limit (120 a minute) and budget (50 new articles) hold it.
-    assert one.get(200, 0) <= 120 and one.get(429, 0) >= 3 * EACH - 120
+    assert one.get(200, 0) <= allowed and one.get(429, 0) >= 3 * EACH - allowed
     articles_after_one = redis_client.zcard(keys.index_key(SITE, "total"))
     assert articles_after_one <= len(REAL) + 50
 

@@ -33,7 +33,7 @@ from tests.browser import (
 )
 from widget.context import get_sites
 from widget.sites.settings import update_settings
-from widget.sites.signing import sign, signing_secret
+from widget.sites.signing import sign, sign_page, signing_secret
 
 __all__ = ["host", "make_page", "open_page", "site"]  # fixtures: used by name, as test arguments
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -131,3 +131,28 @@ def test_the_default_url_is_the_pages_origin_and_path_without_its_query(
     button(w.page, "love", "#c").click()
     expect(status(w.page, "#c")).to_have_text("You chose Love It.")
     assert stored(live_server, key, "canonical")["url"] == page_url
+
+
+def test_a_page_signed_with_its_title_and_url_keeps_them(
+    secret: str,
+    make_page: Callable[..., str],
+    open_page: Callable[..., Watched],
+    live_server: Any,
+    host: Any,
+    app: Any,
+) -> None:
+    with app.app_context():
+        key = get_sites().rotate_key("demo")
+    title, url = "Sony flip-flops on smartphone strategy", f"{host.origin}/2026/sony"
+    signed = sign_page(secret, "by-page", title, url)  # docs/signed-articles.md's recipe
+    body = widget("by-page", "p", title=title, url=url, signature=signed) + widget(
+        "by-id", "i", title=title, url=url, signature=sign(secret, "by-id")
+    )
+    w = open_page(make_page(body))
+    for element in ("#p", "#i"):
+        button(w.page, "love", element).click()
+        expect(status(w.page, element)).to_have_text("You chose Love It.")
+    kept = stored(live_server, key, "by-page")
+    assert (kept["title"], kept["url"]) == (title, url)
+    only_id = stored(live_server, key, "by-id")  # counted, but named by nobody
+    assert only_id["total"] == 1 and only_id["title"] is None and only_id["url"] is None
