@@ -20,9 +20,18 @@ BUDGET = 2  # NEW_ARTICLES_PER_ADDRESS_PER_DAY
 CAP = 3  # READERS_PER_ADDRESS_PER_ARTICLE
 
 
+pytestmark = pytest.mark.on_cluster_too
+
+
 @pytest.fixture
-def service(redis_server: Any, redis_client: Any) -> Iterator[Any]:
+def service(
+    backend: str, redis_server: Any, redis_client: Any, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """Return the app with rate limits on, small budgets, behind one trusted proxy."""
+    on_cluster: dict[str, Any] = {}
+    if backend == "cluster":  # redis_client emptied it
+        on_cluster = {"REDIS_URL": request.getfixturevalue("redis_cluster").url,
+                      "REDIS_CLUSTER": True}  # fmt: skip
     app = create_app(
         app_config(
             redis_server,
@@ -30,6 +39,7 @@ def service(redis_server: Any, redis_client: Any) -> Iterator[Any]:
             TRUSTED_PROXIES=1,
             NEW_ARTICLES_PER_ADDRESS_PER_DAY=BUDGET,
             READERS_PER_ADDRESS_PER_ARTICLE=CAP,
+            **on_cluster,
         )
     )
     with app.app_context():
