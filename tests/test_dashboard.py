@@ -230,7 +230,10 @@ def test_the_overview_shows_the_new_articles_refused(redis_server: Any, redis_cl
     html = client.get("/dashboard/").get_data(as_text=True)
     assert ">0 new articles refused in 30 days<" in html
     assert "No new article was refused in these 30 days." in html
-    assert "The site may hold 3 articles; one address may start 2 new articles a day." in html
+    assert (
+        "The site may hold 3 articles; one address may start 2 new articles a day "
+        "(an IPv6 /48, 16 for all its addresses)." in html
+    )
     refuse_new_articles(client)
     html = client.get("/dashboard/").get_data(as_text=True)
     assert ">2 new articles refused in 30 days<" in html

@@ -14,6 +14,7 @@ from .. import config
 from ..context import get_store
 from ..errors import ApiError
 from ..limits import address_cap, configured, limiter
+from ..privacy import NETWORK_SHARE
 from ..publisher.api import export_response
 from ..publisher.tallies import (
     DEFAULT_DAYS,
@@ -112,6 +113,7 @@ def index() -> str | Response:
         days=days,
         day_choices=DAY_CHOICES,
         cap=address_cap(),
+        network_share=NETWORK_SHARE,
         limits=article_limits(),
     )
 
