@@ -33,22 +33,21 @@ local function admit_article(K, A)
   if most > 0 and redis.call('ZCARD', K[1]) >= most then
     return refuse_article(K[3], day, 'article_limit')
   end
-  local budgets, spent = {}, {}
+  local budgets, hashes, limits = {}, {}, {}
   for budget in string.gmatch(A[2], '%d+') do budgets[#budgets + 1] = tonumber(budget) end
+  local n = 0
   for hash in string.gmatch(A[3], '%S+') do
-    local budget = budgets[#spent + 1] or 0
-    spent[#spent + 1] = budget > 0 and hash or false
-    if budget > 0 and tonumber(redis.call('HGET', K[2], hash) or '0') >= budget then
+    n = n + 1
+    if (budgets[n] or 0) > 0 then
+      hashes[#hashes + 1], limits[#limits + 1] = hash, budgets[n]
+    end
+  end
+  for i, hash in ipairs(hashes) do
+    if tonumber(redis.call('HGET', K[2], hash) or '0') >= limits[i] then
       return refuse_article(K[3], day, 'new_article_budget')
     end
   end
-  local any = false
-  for _, hash in ipairs(spent) do
-    if hash then
-      redis.call('HINCRBY', K[2], hash, 1)
-      any = true
-    end
-  end
-  if any then redis.call('EXPIRE', K[2], A[5]) end
+  for _, hash in ipairs(hashes) do redis.call('HINCRBY', K[2], hash, 1) end
+  if #hashes > 0 then redis.call('EXPIRE', K[2], A[5]) end
   return ''
 end
