@@ -23,6 +23,7 @@ from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
 from .demo_data import demo_data_command
+from .progress import progress
 from .reindex import reindex_command
 
 sites_cli = AppGroup("sites", help="Create and manage the sites that embed the widget.")
@@ -154,7 +155,9 @@ def delete(site_id: str, yes: bool) -> None:
     """Delete a site with all of its counts, readers and history."""
     if not yes and sys.stdin.isatty():
         click.confirm(f"Delete site {site_id!r} and all of its reactions?", abort=True)
-    get_sites().delete(site_id)
+    articles = get_store().indexes.article_count(get_sites().require(site_id).id)
+    with progress(f"delete {site_id}", articles) as bar:
+        get_sites().delete(site_id, bar.update)
     click.echo(f"deleted site {site_id!r}")
 
 
