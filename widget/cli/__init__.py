@@ -23,6 +23,7 @@ from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
 from .demo_data import demo_data_command
+from .importing import import_command
 from .progress import progress
 from .reindex import reindex_command
 
@@ -166,3 +167,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reindex_command)
+    app.cli.add_command(import_command)
