@@ -22,6 +22,7 @@ from ..sites.settings import settings_json, update_settings
 from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
+from .backup import backup_command, restore_command
 from .demo_data import demo_data_command
 from .importing import import_command
 from .progress import progress
@@ -164,6 +165,8 @@ def delete(site_id: str, yes: bool) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
+    sites_cli.add_command(backup_command)
+    sites_cli.add_command(restore_command)
     app.cli.add_command(sites_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reindex_command)

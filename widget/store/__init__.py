@@ -28,6 +28,7 @@ from redis.cluster import RedisCluster
 
 from . import keys
 from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articles
+from .backup import SiteBackup
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
 from .imports import ImportRow, Imports
 from .indexes import SiteIndexes
@@ -59,6 +60,7 @@ class Store:
         self.sessions = DashboardSessions(client)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
         self.imports = Imports(client, self.indexes)
+        self.backup = SiteBackup(client)
         # Bound once: the hot paths pay no call of the facade's own.
         self.set_reaction = self.writes.set_reaction
         self.get_tallies = Counts(client, self.windows).get_tallies
