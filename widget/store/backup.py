@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import keys
-from .client import Client
+from .client import Client, read_commands
 from .imports import IMPORTED
 from .reactions import ISO_FORMAT
 
@@ -50,11 +50,13 @@ class SiteBackup:
 
     def articles(self, site: str, hashes: Sequence[str]) -> list[dict[str, Any]]:
         """Return the articles named by their hashes, each whole (an article reset: left out)."""
-        pipe = self.client.pipeline(transaction=False)
-        for ah in hashes:
-            for key in keys.article_keys(site, ah):
-                pipe.hgetall(key)
-        replies = pipe.execute()
+        replies = [
+            _as_dict(reply)
+            for reply in read_commands(
+                self.client,
+                [("HGETALL", key) for ah in hashes for key in keys.article_keys(site, ah)],
+            )
+        ]
         found = []
         for i in range(0, len(replies), 3):
             fields, readers, history = replies[i : i + 3]
@@ -97,23 +99,23 @@ class SiteBackup:
         self, site: str, articles: Sequence[dict[str, Any]], reaction_keys: Sequence[str]
     ) -> dict[str, int]:
         """Write articles whole (their indexes too); return the sum of their counts."""
-        pipe = self.client.pipeline(transaction=False)
+        commands: list[tuple[str, ...]] = []
         sums: dict[str, int] = {}
         for article in articles:
             ah = keys.article_hash(article["id"])
             article_key, readers_key, history_key = keys.article_keys(site, ah)
-            for key in (article_key, readers_key, history_key):
-                pipe.delete(key)
-            pipe.hset(article_key, mapping=_article_fields(article))
+            commands.append(("DEL", article_key, readers_key, history_key))  # one slot
+            commands.append(("HSET", article_key, *_flat(_article_fields(article))))
             if article.get("readers"):
-                pipe.hset(readers_key, mapping=article["readers"])
+                commands.append(("HSET", readers_key, *_flat(article["readers"])))
             if article.get("history"):
-                pipe.hset(history_key, mapping=article["history"])
+                commands.append(("HSET", history_key, *_flat(article["history"])))
             counts = {r: int(article["counts"].get(r, 0)) for r in reaction_keys}
             for reaction, count in counts.items():
                 sums[reaction] = sums.get(reaction, 0) + count
-            self._index(pipe, site, ah, article, counts)
-        pipe.execute()
+            commands += _index(site, ah, article, counts)
+        if commands:
+            read_commands(self.client, commands)
         return sums
 
     def add_readers(self, site: str, article: str, readers: dict[Any, Any]) -> None:
@@ -129,17 +131,30 @@ class SiteBackup:
         if kept:
             self.client.hset(key, mapping=kept)
 
-    @staticmethod
-    def _index(
-        pipe: Any, site: str, ah: str, article: dict[str, Any], counts: dict[str, int]
-    ) -> None:
-        pipe.zadd(keys.index_key(site, "total"), {ah: sum(counts.values())})
-        for reaction, count in counts.items():
-            pipe.zadd(keys.index_key(site, reaction), {ah: count})
-        pipe.zadd(keys.index_key(site, "recent"), {ah: _epoch(article.get("last"))})
-        member = keys.title_member(article.get("title") or article["id"], ah)
-        pipe.zadd(keys.site_key(site, "titles"), {member: 0})
-        pipe.hset(keys.site_key(site, "title-of"), ah, member)
+
+def _index(
+    site: str, ah: str, article: dict[str, Any], counts: dict[str, int]
+) -> list[tuple[str, ...]]:
+    """Return the commands that put a restored article in every index of its site."""
+    member = keys.title_member(article.get("title") or article["id"], ah)
+    return [
+        ("ZADD", keys.index_key(site, "total"), str(sum(counts.values())), ah),
+        *(("ZADD", keys.index_key(site, r), str(n), ah) for r, n in counts.items()),
+        ("ZADD", keys.index_key(site, "recent"), str(_epoch(article.get("last"))), ah),
+        ("ZADD", keys.site_key(site, "titles"), "0", member),
+        ("HSET", keys.site_key(site, "title-of"), ah, member),
+    ]
+
+
+def _as_dict(reply: Any) -> dict[str, str]:
+    """Return an HGETALL reply as a dict (a pipeline's callback made one, or a flat list)."""
+    if isinstance(reply, dict):
+        return reply
+    return dict(zip(reply[::2], reply[1::2], strict=True))
+
+
+def _flat(mapping: dict[Any, Any]) -> list[str]:
+    return [str(part) for pair in mapping.items() for part in pair]
 
 
 def _take(fields: dict[str, str], prefix: str) -> dict[str, int]:

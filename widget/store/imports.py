@@ -87,6 +87,7 @@ class Imports:
         tally = ImportTally()
         site_commands: list[tuple[str, ...]] = []
         titled: list[tuple[str, str]] = []
+        site_moved: dict[str, int] = {}  # the site's counts and today's, summed over the batch
         for row, reply in zip(rows, replies, strict=True):
             state, title_stored, *changes = (int(v) for v in reply)
             if state < 0:
@@ -96,7 +97,9 @@ class Imports:
             tally.imported += sum(row.counts.values())
             moved = dict(zip(row.counts, changes, strict=True))
             tally.change += sum(moved.values())
-            site_commands += self._index_moves(site, ah, moved, day, reaction_keys, state, now)
+            site_commands += self._index_moves(site, ah, moved, reaction_keys, state, now)
+            for reaction, change in moved.items():
+                site_moved[reaction] = site_moved.get(reaction, 0) + change
             if state == 1:
                 tally.created += 1
                 member = keys.title_member(row.title or row.article, ah)
@@ -106,6 +109,12 @@ class Imports:
                 ]
             elif title_stored:
                 titled.append((ah, keys.title_member(row.title or row.article, ah)))
+        for reaction, change in site_moved.items():
+            if change:
+                site_commands += [
+                    ("HINCRBY", keys.site_key(site, "counts"), reaction, str(change)),
+                    ("HINCRBY", keys.site_key(site, "days"), f"{day}:{reaction}", str(change)),
+                ]
         if site_commands:
             read_commands(self.client, site_commands)
         for ah, member in titled:  # an article that had none: rare, one script each
@@ -117,24 +126,24 @@ class Imports:
         site: str,
         ah: str,
         moved: dict[str, int],
-        day: str,
         reaction_keys: Sequence[str],
         state: int,
         now: float,
     ) -> list[tuple[str, ...]]:
         commands: list[tuple[str, ...]] = []
-        if state == 1:  # every article is in every index (update_site.lua does the same)
-            commands.append(("ZADD", keys.index_key(site, "total"), "NX", "0", ah))
-            commands += [("ZADD", keys.index_key(site, r), "NX", "0", ah) for r in reaction_keys]
-            commands.append(("ZADD", keys.index_key(site, "recent"), "GT", str(int(now)), ah))
         total = sum(moved.values())
+        # Every article is in every index (update_site.lua does the same): a new one at 0
+        # where nothing moves it (ZINCRBY puts it in where something does).
         if total:
             commands.append(("ZINCRBY", keys.index_key(site, "total"), str(total), ah))
-        for reaction, change in moved.items():
+        elif state == 1:
+            commands.append(("ZADD", keys.index_key(site, "total"), "NX", "0", ah))
+        for reaction in reaction_keys if state == 1 else moved:
+            change = moved.get(reaction, 0)
             if change:
-                commands += [
-                    ("ZINCRBY", keys.index_key(site, reaction), str(change), ah),
-                    ("HINCRBY", keys.site_key(site, "counts"), reaction, str(change)),
-                    ("HINCRBY", keys.site_key(site, "days"), f"{day}:{reaction}", str(change)),
-                ]
+                commands.append(("ZINCRBY", keys.index_key(site, reaction), str(change), ah))
+            elif state == 1:
+                commands.append(("ZADD", keys.index_key(site, reaction), "NX", "0", ah))
+        if state == 1:
+            commands.append(("ZADD", keys.index_key(site, "recent"), "GT", str(int(now)), ah))
         return commands
