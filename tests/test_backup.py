@@ -118,6 +118,11 @@ def test_restore_refuses_a_site_that_exists_and_copies_it_under_another_id(
     copy = client.get("/v1/sites/copy/summary?days=30", headers=bearer(rotated)).get_json()
     mine = client.get("/v1/sites/demo/summary?days=30", headers=bearer(key)).get_json()
     assert {**copy, "site": "demo"} == mine
+    piped = runner.invoke(args=["sites", "backup", "demo"])  # to standard output, alone
+    assert piped.exit_code == 0 and len(piped.stdout_bytes.splitlines()) == 11
+    (tmp_path / "piped.ndjson").write_bytes(piped.stdout_bytes)
+    again = runner.invoke(args=["sites", "restore", str(tmp_path / "piped.ndjson"), "--as", "c2"])
+    assert again.exit_code == 0 and "restored site 'c2': 7 articles" in again.output
     store.set_reaction("demo", "/post/4", "reader-new-0000000001", "love", (*KEYS, "wow"))
     replaced = runner.invoke(args=["sites", "restore", str(path), "--replace"])
     assert replaced.exit_code == 0, replaced.output

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+import redis
 from flask.cli import with_appcontext
 
 from ..context import get_sites, get_store
 from ..errors import cannot_reach_redis
 from ..publisher import audit
 from ..sites import Site, SiteError, check_site_id
-from ..store import STORAGE_ERRORS, Store
+from ..store import STORAGE_ERRORS, Store, is_out_of_memory
 from .backup_file import (
     FORMAT,
     SECTIONS,
@@ -212,7 +213,14 @@ def restore_command(file: Path, as_site: str | None, replace: bool) -> None:
         raise click.ClickException(str(exc)) from None
     except STORAGE_ERRORS as exc:
         raise click.ClickException(
-            f"{cannot_reach_redis(exc)}; the restore stopped: run it again (with --replace)"
+            f"{cannot_reach_redis(exc)}; the restore stopped part way: run it again"
+        ) from None
+    except redis.exceptions.ResponseError as exc:
+        if not is_out_of_memory(exc):
+            raise
+        raise click.ClickException(
+            "Redis is out of memory (maxmemory): the restore stopped part way; make room, "
+            "then run it again"
         ) from None
 
 

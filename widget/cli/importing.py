@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import redis
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -24,7 +25,7 @@ from ..context import get_sites, get_store
 from ..errors import cannot_reach_redis
 from ..publisher import audit
 from ..sites import SiteError
-from ..store import STORAGE_ERRORS
+from ..store import STORAGE_ERRORS, is_out_of_memory
 from .import_files import Checked, parse_map, read_csv, read_waline
 from .progress import progress
 
@@ -97,6 +98,13 @@ def import_command(
         raise click.ClickException(str(exc)) from None
     except STORAGE_ERRORS as exc:
         raise click.ClickException(cannot_reach_redis(exc)) from None
+    except redis.exceptions.ResponseError as exc:
+        if not is_out_of_memory(exc):
+            raise
+        raise click.ClickException(
+            "Redis is out of memory (maxmemory): the import stopped part way; make room, "
+            "then run it again (it replaces what it wrote)"
+        ) from None
 
 
 def _refuse_if_bad(file: Path, checked: Checked) -> None:
