@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 from . import keys
 from .client import Client, evalsha, read_commands, register_script
@@ -25,6 +26,14 @@ from .indexes import SiteIndexes
 from .reactions import iso
 
 IMPORTED = "i:"  # an article hash's field of one reaction's imported count: "i:<reaction>"
+
+
+class ImportState(IntEnum):
+    """What import_article.lua did with an article (its CREATED, EXISTED, NOT_MADE)."""
+
+    CREATED = 1
+    EXISTED = 0
+    NOT_MADE = -1
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,9 @@ class Imports:
         titled: list[tuple[str, str]] = []
         site_moved: dict[str, int] = {}  # the site's counts and today's, summed over the batch
         for row, reply in zip(rows, replies, strict=True):
-            state, title_stored, *changes = (int(v) for v in reply)
-            if state < 0:
+            code, title_stored, *changes = (int(v) for v in reply)
+            state = ImportState(code)
+            if state == ImportState.NOT_MADE:
                 continue
             ah = keys.article_hash(row.article)
             tally.articles += 1
@@ -100,7 +110,7 @@ class Imports:
             site_commands += self._index_moves(site, ah, moved, reaction_keys, state, now)
             for reaction, change in moved.items():
                 site_moved[reaction] = site_moved.get(reaction, 0) + change
-            if state == 1:
+            if state == ImportState.CREATED:
                 tally.created += 1
                 member = keys.title_member(row.title or row.article, ah)
                 site_commands += [
@@ -127,7 +137,7 @@ class Imports:
         ah: str,
         moved: dict[str, int],
         reaction_keys: Sequence[str],
-        state: int,
+        state: ImportState,
         now: float,
     ) -> list[tuple[str, ...]]:
         commands: list[tuple[str, ...]] = []
@@ -136,14 +146,15 @@ class Imports:
         # where nothing moves it (ZINCRBY puts it in where something does).
         if total:
             commands.append(("ZINCRBY", keys.index_key(site, "total"), str(total), ah))
-        elif state == 1:
+        elif state == ImportState.CREATED:
             commands.append(("ZADD", keys.index_key(site, "total"), "NX", "0", ah))
-        for reaction in reaction_keys if state == 1 else moved:
+        fresh = state == ImportState.CREATED
+        for reaction in reaction_keys if fresh else moved:
             change = moved.get(reaction, 0)
             if change:
                 commands.append(("ZINCRBY", keys.index_key(site, reaction), str(change), ah))
-            elif state == 1:
+            elif fresh:
                 commands.append(("ZADD", keys.index_key(site, reaction), "NX", "0", ah))
-        if state == 1:
+        if fresh:
             commands.append(("ZADD", keys.index_key(site, "recent"), "GT", str(int(now)), ah))
         return commands

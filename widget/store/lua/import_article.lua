@@ -11,11 +11,13 @@
 -- ARGV[4]  now, ISO 8601 UTC   ARGV[5] today, yyyymmdd
 -- ARGV[6..] reaction, imported count, reaction, imported count, ...
 --
--- Returns {state, title stored (0/1), change of ARGV[6], change of ARGV[8], ...}: state 1
--- for an article this call created, 0 for one that existed, -1 for none made (a new
--- article whose imported counts are all 0: an article exists only from a count). A new
+-- Returns {state, title stored (0/1), change of ARGV[6], change of ARGV[8], ...}: state
+-- CREATED for an article this call made, EXISTED for one that was there, NOT_MADE for none
+-- made (a new article whose imported counts are all 0: an article exists only from a count). A new
 -- article's first and last reaction times are now; an existing one keeps its own. A
 -- title and url are stored where the article has none.
+-- The states, by name: store/imports.py's ImportState names the same numbers.
+local CREATED, EXISTED, NOT_MADE = 1, 0, -1
 local article, history = KEYS[1], KEYS[2]
 local day = ARGV[5]
 local exists = redis.call('HGET', article, 'id')
@@ -24,7 +26,7 @@ if not exists then
   for i = 7, #ARGV, 2 do
     if tonumber(ARGV[i]) ~= 0 then any = true end
   end
-  if not any then return {-1, 0} end
+  if not any then return {NOT_MADE, 0} end
   redis.call('HSET', article, 'id', ARGV[1], 'first', ARGV[4], 'last', ARGV[4])
 end
 local titled = 0
@@ -35,7 +37,7 @@ end
 if ARGV[3] ~= '' and not redis.call('HGET', article, 'url') then
   redis.call('HSET', article, 'url', ARGV[3])
 end
-local result = {exists and 0 or 1, titled}
+local result = {exists and EXISTED or CREATED, titled}
 for i = 6, #ARGV, 2 do
   local reaction, count = ARGV[i], tonumber(ARGV[i + 1])
   local before = tonumber(redis.call('HGET', article, 'i:' .. reaction) or '0')
