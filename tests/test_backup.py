@@ -164,6 +164,13 @@ def test_a_file_cut_short_changed_or_of_another_version_restores_nothing(
         tmp_path / "v2.ndjson"
     )
     cases["v2.ndjson"] = (b"", "format version 2; this service reads version 1")
+    bad_id = rewrite(path, lambda rs: [*rs[:3], {**rs[3], "id": "a\u0001"}, *rs[4:]])
+    bad_id = bad_id.rename(tmp_path / "id.ndjson")
+    cases[bad_id.name] = (b"", "line 4: a bad article record (an article id may not hold control")
+    order = rewrite(path, lambda rs: [rs[0], rs[3], *rs[1:3], *rs[4:]]).rename(
+        tmp_path / "o.ndjson"
+    )
+    cases[order.name] = (b"", "line 3: a site record out of its section's place")
     unknown = rewrite(path, lambda rs: [*rs, {"kind": "webhook", "url": "x"}])
     cases[unknown.name] = (b"", "kind 'webhook', which this service does not know")
     for name, (_, message) in cases.items():

@@ -27,6 +27,7 @@ from ..errors import cannot_reach_redis
 from ..publisher import audit
 from ..sites import Site, SiteError, check_site_id
 from ..store import STORAGE_ERRORS, Store, is_out_of_memory
+from ..validation import check_article
 from .backup_file import (
     FORMAT,
     SECTIONS,
@@ -89,18 +90,30 @@ def _write_articles(store: Store, site: Site) -> Iterator[dict[str, Any]]:
                 yield {"kind": "readers", "article": article["id"], "readers": part}
 
 
+def _texts(value: Any, name: str) -> None:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"{name} must be an object of texts")
+
+
+def _check_series(record: dict[str, Any]) -> None:
+    for name in ("days", "refused"):
+        _texts(record[name], name)
+
+
 def _check_article(record: dict[str, Any]) -> None:
     if record["kind"] == "readers":
-        if not isinstance(record["article"], str) or not isinstance(record["readers"], dict):
-            raise ValueError("an article id and its readers")
+        check_article(record["article"])
+        _texts(record["readers"], "readers")
         return
-    if not isinstance(record["id"], str) or not record["id"]:
-        raise ValueError("no article id")
+    check_article(record["id"])
     for name in ("counts", "imported", "history"):
         if not all(isinstance(v, int) for v in record[name].values()):
             raise ValueError(f"{name} must be whole numbers")
-    if not isinstance(record["readers"], dict):
-        raise ValueError("readers must be an object")
+    _texts(record["readers"], "readers")
+    _texts(record["fields"], "fields")
+    for name in ("title", "url", "first", "last"):
+        if not isinstance(record[name], str | None):
+            raise ValueError(f"{name} must be a text or null")
 
 
 def _restore_article(ctx: RestoreContext, record: dict[str, Any]) -> None:
@@ -136,7 +149,7 @@ def _finish_articles(ctx: RestoreContext) -> None:
 SECTIONS.extend(
     [
         Section("site", ("site",), _write_site, _restore_site, check=_check_site),
-        Section("series", ("series",), _write_series, _restore_series),
+        Section("series", ("series",), _write_series, _restore_series, check=_check_series),
         Section(
             "articles",
             ("article", "readers"),

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from werkzeug.exceptions import HTTPException
+
 FORMAT = "reactions-widget-backup"
 VERSION = 1
 
@@ -139,8 +141,9 @@ def check(path: Path) -> Checked:
             order = SECTIONS.index(section)
             try:
                 section.check(record)
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                raise BackupError(f"line {number}: a bad {kind} record ({exc})") from None
+            except (ValueError, TypeError, KeyError, AttributeError, HTTPException) as exc:
+                why = exc.description if isinstance(exc, HTTPException) else exc
+                raise BackupError(f"line {number}: a bad {kind} record ({why})") from None
         kinds[kind] = kinds.get(kind, 0) + 1
         sha.update(line)
     if header is None:
