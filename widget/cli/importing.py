@@ -115,6 +115,6 @@ def _refuse_if_bad(file: Path, checked: Checked) -> None:
     more = len(checked.errors) - ERRORS_SHOWN
     if more > 0:
         click.echo(f"... and {more} more", err=True)
-    raise click.ClickException(
-        f"{file.name}: {len(checked.errors)} bad rows (or columns): nothing imported"
-    )
+    found = len(checked.errors)
+    problems = "1 problem" if found == 1 else f"{found} problems"
+    raise click.ClickException(f"{file.name}: {problems} found: nothing imported")
