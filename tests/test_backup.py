@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import KEYS, zeros
+from widget.cli import backup
 from widget.cli.backup_file import Writer
 from widget.publisher import audit
 
@@ -182,3 +183,22 @@ def test_a_file_cut_short_changed_or_of_another_version_restores_nothing(
     restored = runner.invoke(args=["sites", "restore", str(path)])
     assert restored.exit_code == 0, restored.output
     assert store.get_tallies("demo", ["/a"], KEYS)["/a"].counts == zeros(love=1)
+
+
+def test_an_article_with_many_readers_continues_on_readers_lines(
+    runner: Any, store: Any, make_site: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    make_site("demo")
+    monkeypatch.setattr(backup, "READERS_PER_LINE", 3)  # 10,000 a line, in the service
+    for i in range(8):
+        store.set_reaction("demo", "/big", f"reader-{i:016d}", KEYS[i % 2], KEYS)
+    path = tmp_path / "demo.ndjson"
+    assert runner.invoke(args=["sites", "backup", "demo", "--output", str(path)]).exit_code == 0
+    kinds = [json.loads(line)["kind"] for line in path.read_text().splitlines()]
+    assert kinds == ["header", "site", "series", "article", "readers", "readers", "end"]
+    result = runner.invoke(args=["sites", "restore", str(path), "--as", "copy"])
+    assert result.exit_code == 0 and "1 articles, 8 readers" in result.output
+    [[mine]], [[copy]] = store.backup.batches("demo"), store.backup.batches("copy")
+    assert copy == mine and len(copy["readers"]) == 8
+    store.set_reaction("copy", "/big", f"reader-{7:016d}", None, KEYS)  # the last line's reader
+    assert store.get_tallies("copy", ["/big"], KEYS)["/big"].counts == zeros(love=4, like=3)
