@@ -199,3 +199,14 @@ def test_artalk_pages_through_csv_and_map(
     hello = article(client, key, "/posts/hello/")
     assert hello["counts"] == zeros(like=41, hated=2) and hello["title"] == "Hello, world"
     assert hello["url"] == "https://blog.example.com/posts/hello/"
+
+
+def test_an_import_may_pass_the_article_ceiling_and_says_so(
+    app: Any, runner: Any, make_site: Any, tmp_path: Path
+) -> None:
+    make_site("demo")
+    app.config["MAX_ARTICLES_PER_SITE"] = 2
+    path = write(tmp_path, "article,love\n/a,1\n/b,1\n/c,1\n")
+    result = runner.invoke(args=["import", "demo", path])
+    assert result.exit_code == 0 and "imported 3 articles, 3 reactions" in result.output
+    assert "now holds 3 articles, over MAX_ARTICLES_PER_SITE (2)" in result.output
