@@ -22,7 +22,10 @@ from ..sites.settings import settings_json, update_settings
 from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
+from .backup import backup_command, restore_command
 from .demo_data import demo_data_command
+from .importing import import_command
+from .progress import progress
 from .reindex import reindex_command
 
 sites_cli = AppGroup("sites", help="Create and manage the sites that embed the widget.")
@@ -154,12 +157,17 @@ def delete(site_id: str, yes: bool) -> None:
     """Delete a site with all of its counts, readers and history."""
     if not yes and sys.stdin.isatty():
         click.confirm(f"Delete site {site_id!r} and all of its reactions?", abort=True)
-    get_sites().delete(site_id)
+    articles = get_store().indexes.article_count(get_sites().require(site_id).id)
+    with progress(f"delete {site_id}", articles) as bar:
+        get_sites().delete(site_id, bar.update)
     click.echo(f"deleted site {site_id!r}")
 
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
+    sites_cli.add_command(backup_command)
+    sites_cli.add_command(restore_command)
     app.cli.add_command(sites_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reindex_command)
+    app.cli.add_command(import_command)

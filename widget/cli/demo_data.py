@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import click
@@ -21,6 +22,7 @@ from ..context import get_sites, get_store
 from ..local.demo import ARTICLES as DEMO_PAGES
 from ..sites import Site, SiteError
 from ..store import Store
+from .progress import Progress, progress
 
 DAY = 86_400
 DEMO_IDS = frozenset(article for article, _ in DEMO_PAGES)
@@ -90,6 +92,7 @@ def generate(
     base_url: str = "https://news.example.com",
     urls: Mapping[str, str] | None = None,
     now: float | None = None,
+    bar: Callable[[int], AbstractContextManager[Progress | None]] = lambda _n: nullcontext(),
 ) -> DemoResult:
     """Write demo reactions for a site, one ``Store.set_reaction`` call per reaction.
 
@@ -121,13 +124,16 @@ def generate(
                 events.append((later, article, reader, switched))
     titles = dict(pages)
     events.sort(key=lambda e: e[0])
-    for at, article, reader, reaction in events:
-        url = (urls or {}).get(article) or base_url + (
-            article if article.startswith("/") else f"/{article}"
-        )
-        store.set_reaction(
-            site.id, article, reader, reaction, keys, title=titles[article], url=url, now=at
-        )
+    with bar(len(events)) as shown:
+        for at, article, reader, reaction in events:
+            url = (urls or {}).get(article) or base_url + (
+                article if article.startswith("/") else f"/{article}"
+            )
+            store.set_reaction(
+                site.id, article, reader, reaction, keys, title=titles[article], url=url, now=at
+            )
+            if shown is not None:
+                shown.update(1)
     return DemoResult(len(titles), len(events), time.monotonic() - started)
 
 
@@ -148,7 +154,15 @@ def demo_data_command(site_id: str, articles: int, days: int, readers: int, seed
         except SiteError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"created site {site.id!r}; API key (shown once, keep it safe): {api_key}")
-    result = generate(get_store(), site, articles=articles, days=days, readers=readers, seed=seed)
+    result = generate(
+        get_store(),
+        site,
+        articles=articles,
+        days=days,
+        readers=readers,
+        seed=seed,
+        bar=lambda n: progress(f"demo-data {site.id}", n),
+    )
     click.echo(
         f"wrote {result.reactions} reactions to {result.articles} articles of {site.id!r} "
         f"over {days} days in {result.seconds:.1f}s"

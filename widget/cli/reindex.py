@@ -13,6 +13,7 @@ from ..context import get_sites, get_store
 from ..errors import cannot_reach_redis
 from ..sites import Site, SiteError
 from ..store import STORAGE_ERRORS
+from .progress import progress
 
 
 @click.command("reindex")
@@ -27,8 +28,10 @@ def reindex_command(site_id: str | None, batch: int) -> None:
         targets = sites.all() if site_id is None else [sites.require(site_id)]
         if not targets:
             click.echo("no sites yet: nothing to reindex")
+        store = get_store()
         for site in targets:
-            result = get_store().indexes.rebuild(site.id, site.reaction_keys, batch)
+            with progress(f"reindex {site.id}", store.indexes.article_count(site.id)) as bar:
+                result = store.indexes.rebuild(site.id, site.reaction_keys, batch, bar.update)
             click.echo(
                 f"reindexed {result.site!r}: {result.articles} articles, "
                 f"{result.reactions} reactions, {result.days} days of history "

@@ -106,10 +106,13 @@ class SiteRegistry:
         nonce = secrets.token_urlsafe(24)
         return self.change(site_id, lambda site: replace(site, signing_nonce=nonce))
 
-    def delete(self, site_id: str) -> None:
-        """Delete the site and every count, reader and history of its articles."""
+    def delete(self, site_id: str, done: Callable[[int], None] | None = None) -> None:
+        """Delete the site and every count, reader and history of its articles.
+
+        ``done(n)`` is told of each batch of n articles deleted (a progress bar's).
+        """
         site = self.require(site_id)
-        self.store.sites.delete(site.id, site.reaction_keys)
+        self.store.sites.delete(site.id, site.reaction_keys, done)
         self._forget(site_id)
         if self.cache_seconds > 0:
             # Another worker's cached copy of the site may accept writes until it expires:

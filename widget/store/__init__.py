@@ -11,6 +11,8 @@
     windows.py       store.windows: rate-limit windows counted inside a request's own call
     articles.py      store.articles: admission, records, history, edits and reset of articles
     indexes.py       store.indexes: a site's indexes and totals, moved, paged, scanned, rebuilt
+    imports.py       store.imports: imported counts (from another tool), written in batches
+    backup.py        store.backup: a site's records read out and written back (backup, restore)
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     site_records.py  store.sites: the sites' settings, and a site's deletion
     sessions.py      store.sessions: dashboard sessions
@@ -26,7 +28,9 @@ from redis.cluster import RedisCluster
 
 from . import keys
 from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articles
+from .backup import SiteBackup
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
+from .imports import ImportRow, Imports
 from .indexes import SiteIndexes
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Counts, Tally, iso, reader_digest
@@ -55,6 +59,8 @@ class Store:
         self.sites = SiteRecords(client, self.indexes)
         self.sessions = DashboardSessions(client)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
+        self.imports = Imports(client, self.indexes)
+        self.backup = SiteBackup(client)
         # Bound once: the hot paths pay no call of the facade's own.
         self.set_reaction = self.writes.set_reaction
         self.get_tallies = Counts(client, self.windows).get_tallies
@@ -95,6 +101,7 @@ __all__ = [
     "ArticleRefused",
     "CapReached",
     "Client",
+    "ImportRow",
     "ReactionResult",
     "ReindexResult",
     "Store",

@@ -7,7 +7,7 @@ articles when they may have drifted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from . import keys
@@ -198,6 +198,12 @@ class SiteIndexes:
 
     # -- rebuilt -------------------------------------------------------------------------
 
-    def rebuild(self, site: str, reaction_keys: Sequence[str], batch: int = 500) -> ReindexResult:
+    def rebuild(
+        self,
+        site: str,
+        reaction_keys: Sequence[str],
+        batch: int = 500,
+        done: Callable[[int], None] | None = None,
+    ) -> ReindexResult:
         """Rebuild every index and total of one site from its articles' own data (rebuild.py)."""
-        return rebuild_site_indexes(self.client, site, reaction_keys, batch)
+        return rebuild_site_indexes(self.client, site, reaction_keys, batch, done)

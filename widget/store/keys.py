@@ -4,7 +4,9 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
 
     rx:a:{<site>|<ah>}        hash   one article: "c:<reaction>" counts, id, title, url,
                                      first, last (ISO 8601 UTC), closed ("1": the
-                                     publisher closed voting, "0": reopened it)
+                                     publisher closed voting, "0": reopened it),
+                                     "i:<reaction>" the imported part of c:<reaction>
+                                     (counts from another tool: imports.py)
     rx:r:{<site>|<ah>}        hash   reader digest -> reaction key
     rx:h:{<site>|<ah>}        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:s:{<site>}:total       zset   article hash -> total       (per-site indexes,

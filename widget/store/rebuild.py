@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,9 +63,16 @@ def _article_hash_batches(client: Client, site: str, batch: int) -> Iterator[lis
 
 
 def rebuild_site_indexes(
-    client: Client, site: str, reaction_keys: Sequence[str], batch: int = 500
+    client: Client,
+    site: str,
+    reaction_keys: Sequence[str],
+    batch: int = 500,
+    done: Callable[[int], None] | None = None,
 ) -> ReindexResult:
-    """Rebuild every per-site index of one site from its articles' own data."""
+    """Rebuild every per-site index of one site from its articles' own data.
+
+    ``done(n)`` is told of each batch of n article keys read (a progress bar's).
+    """
     started = time.monotonic()
     names = [*keys.SITE_INDEXES, *(f"by:{r}" for r in reaction_keys)]
     temp = {name: keys.site_key(site, f"{TEMP}:{name}") for name in names}
@@ -82,6 +89,8 @@ def rebuild_site_indexes(
             pipe.hmget(article_key, fields)
             pipe.hgetall(history_key)
         replies = pipe.execute()
+        if done is not None:
+            done(len(hashes))
         # An article key without a first reaction was only named (its one request
         # changed nothing): the live indexes never listed it either.
         found = [

@@ -80,8 +80,12 @@ class SiteRecords:
         # Only a storm of changes to one site gets here: a 503 asks the client to retry.
         raise TryAgainError(f"site {site!r} kept changing; try again")
 
-    def delete(self, site: str, reaction_keys: Sequence[str]) -> None:
+    def delete(
+        self, site: str, reaction_keys: Sequence[str], done: Callable[[int], None] | None = None
+    ) -> None:
         """Delete a site's record, then every key of its data: a new site of the id is empty.
+
+        ``done(n)`` is told of each batch of n articles deleted (a progress bar's).
 
         The record goes first, so no worker that reads it anew writes into the site; a
         worker's cached copy may still write for its cache time, which the caller sweeps
@@ -96,6 +100,8 @@ class SiteRecords:
                 for key in keys.article_keys(site, ah):
                     pipe.delete(key)
             pipe.execute()
+            if done is not None:
+                done(len(hashes))
         self.indexes.delete(site, reaction_keys)
         self.sweep(site)
 
