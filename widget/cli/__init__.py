@@ -17,12 +17,14 @@ from flask.cli import AppGroup
 
 from ..context import RANDOM_SECRET_KEY, get_sites, get_store
 from ..errors import cannot_reach_redis
+from ..publisher.audit import record, record_settings
 from ..sites import SiteError
-from ..sites.settings import settings_json, update_settings
+from ..sites.settings import change_settings, settings_json
 from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
 from .demo_data import demo_data_command
+from .keys import keys_command
 from .reindex import reindex_command
 
 sites_cli = AppGroup("sites", help="Create and manage the sites that embed the widget.")
@@ -89,7 +91,8 @@ def show(site_id: str) -> None:
 @friendly_errors
 def set_origins(site_id: str, origins: tuple[str, ...]) -> None:
     """Replace the site's allowed origins; none at all allows any origin."""
-    site = get_sites().set_origins(site_id, list(origins))
+    before, site = get_sites().change_origins(site_id, list(origins))
+    record_settings(before, site)
     click.echo(f"origins of {site.id!r}: {', '.join(site.origins) or 'any'}")
 
 
@@ -111,7 +114,8 @@ def settings(site_id: str, patch: str | None) -> None:
             body = json.loads(patch)
         except ValueError as exc:
             raise SiteError(f"--set is not valid JSON: {exc}") from None
-        site = update_settings(get_sites(), get_store(), site_id, body)
+        before, site = change_settings(get_sites(), get_store(), site_id, body)
+        record_settings(before, site)
     click.echo(json.dumps(settings_json(site), indent=2, ensure_ascii=False))
 
 
@@ -119,8 +123,9 @@ def settings(site_id: str, patch: str | None) -> None:
 @click.argument("site_id")
 @friendly_errors
 def rotate_key(site_id: str) -> None:
-    """Give the site a new API key; the old one stops working."""
+    """Give the site a new admin key named admin; the old one stops working."""
     api_key = get_sites().rotate_key(site_id)
+    record(site_id, "key.rotate", "admin")  # what changed is a key: nothing else to log
     click.echo(f"new API key for {site_id!r} (shown once; the old key no longer works):")
     click.echo(api_key)
 
@@ -142,6 +147,7 @@ def signing_secret_command(site_id: str, rotate: bool) -> None:
         # The secret derives from SECRET_KEY: one made here would not be the service's.
         raise SiteError("set SECRET_KEY to the service's own: the signing secret derives from it")
     site = sites.rotate_signing_nonce(site_id)
+    record(site_id, "signing_secret.rotate")  # a secret: the action only, never its value
     click.echo(f"signing secret for {site_id!r} (shown once; the old one no longer works):")
     click.echo(signing_secret(current_app.config["SECRET_KEY"], site))
 
@@ -160,6 +166,7 @@ def delete(site_id: str, yes: bool) -> None:
 
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
+    sites_cli.add_command(keys_command)
     app.cli.add_command(sites_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reindex_command)
