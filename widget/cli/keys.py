@@ -8,6 +8,7 @@ end). Each change is one audit-log entry by ``cli``, as the API's would be by it
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from ..context import get_sites, get_store
 from ..errors import cannot_reach_redis
@@ -22,6 +23,7 @@ from ..store import STORAGE_ERRORS
 @click.argument("action", required=False, type=click.Choice(["add", "revoke"]))
 @click.argument("name", required=False)
 @click.option("--role", type=click.Choice(ROLES), help="The new key's role (with add).")
+@with_appcontext
 def keys_command(site_id: str, action: str | None, name: str | None, role: str | None) -> None:
     """List a site's keys; add NAME --role R makes one (printed once); revoke NAME ends one."""
     try:
