@@ -2,8 +2,8 @@
 
 ``blueprint.py`` makes the blueprint (its threat model and security headers);
 ``views.py`` (sign-in, overview, articles, export, reset), ``settings_views.py``,
-``article_views.py`` and ``activity_views.py`` attach their pages to it; ``session.py`` is the signed cookie naming a
-server-side session, ``charts.py`` draws SVG.
+``article_views.py`` and ``activity_views.py`` attach their pages to it; ``session.py``
+is the signed cookie naming a server-side session, ``charts.py`` draws SVG.
 """
 
 from __future__ import annotations
