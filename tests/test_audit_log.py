@@ -61,6 +61,7 @@ def site(client: Any, store: Any, make_site: Callable[..., str]) -> dict[str, st
     return {"admin": admin, "editor": editor}
 
 
+@pytest.mark.on_cluster_too
 def test_each_api_change_is_one_entry_by_its_key(client: Any, site: dict[str, str]) -> None:
     log = Log(client, site["admin"])
     log.one(actor="admin", action="key.create", target="desk", before=None,
@@ -134,6 +135,7 @@ def test_a_reaction_set_change_logs_only_the_reactions_that_changed(
     assert [r["label"] for r in entry["after"]["reactions"]] == ["Adore"]
 
 
+@pytest.mark.on_cluster_too
 def test_each_dashboard_change_is_one_entry_by_the_signed_in_key(
     app: Any, client: Any, site: dict[str, str]
 ) -> None:
@@ -203,6 +205,7 @@ def test_each_command_line_change_is_one_entry_by_cli(
     assert entry["target"] is None
 
 
+@pytest.mark.on_cluster_too
 def test_paging_covers_every_entry_once_newest_first(
     client: Any, runner: Any, site: dict[str, str]
 ) -> None:
@@ -288,3 +291,15 @@ def test_an_entry_takes_a_few_hundred_bytes(
     assert redis_client.xlen("rx:s:{demo}:audit") == 501
     per_entry = used / 501
     assert per_entry < 400, per_entry  # docs/keys.md gives the figure
+
+
+def test_a_deleted_site_takes_its_log_and_keys_along(
+    client: Any, runner: Any, redis_client: redis.Redis, site: dict[str, str]
+) -> None:
+    assert client.get("/v1/sites/demo/keys", headers=bearer(site["admin"])).status_code == 200
+    assert runner.invoke(args=["sites", "delete", "demo", "--yes"]).exit_code == 0
+    assert not [k for k in redis_client.keys("*") if "demo" in k]
+    created = runner.invoke(args=["sites", "create", "demo"])
+    admin = created.output.strip().rsplit(" ", 1)[-1]
+    assert entries(client, admin) == []
+    assert client.get("/v1/sites/demo/summary", headers=bearer(site["editor"])).status_code == 401

@@ -94,6 +94,7 @@ def test_names_are_case_sensitive_and_revoking_an_unknown_one_is_404(
     assert res.status_code == 404 and res.get_json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.on_cluster_too
 def test_the_last_admin_key_cannot_be_revoked(client: Any, make_site: Callable[..., str]) -> None:
     admin = make_site("demo")
     res = client.delete(f"{KEYS_URL}/admin", headers=bearer(admin))
@@ -199,6 +200,7 @@ def test_a_site_from_before_named_keys_keeps_its_key_as_admin(
     assert client.get("/v1/sites/demo/summary", headers=bearer(old_key)).status_code == 200
 
 
+@pytest.mark.on_cluster_too
 def test_the_keys_command(runner: Any, client: Any, make_site: Callable[..., str]) -> None:
     make_site("demo")
     result = runner.invoke(args=["sites", "keys", "demo", "add", "newsdesk", "--role", "viewer"])
