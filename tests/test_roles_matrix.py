@@ -150,3 +150,51 @@ def test_each_dashboard_page_and_form_under_each_role(
         assert store.articles.record("demo", "a1", KEYS) is None  # reset, last
     settings = client.get("/v1/sites/demo/settings", headers=bearer(admin)).get_json()
     assert settings["name"] == "Changed"
+
+
+def test_the_keys_page_makes_and_revokes_keys_for_admins_only(
+    app: Any, client: Any, make_site: Callable[..., str], redis_client: redis.Redis
+) -> None:
+    admin = make_site("demo")
+    editor = add_key(client, admin, "desk", "editor")
+    browser = app.test_client()
+    dashboard_sign_in(browser, editor)
+    assert "/dashboard/keys" not in browser.get("/dashboard/").get_data(as_text=True)
+    assert browser.get("/dashboard/keys").status_code == 403
+    csrf = csrf_of(browser.get("/dashboard/").get_data(as_text=True))
+    before = digest(redis_client)
+    made = {"csrf": csrf, "name": "sneaky", "role": "admin"}
+    assert browser.post("/dashboard/keys", data=made).status_code == 403
+    assert (
+        browser.post("/dashboard/keys/revoke", data={"csrf": csrf, "name": "admin"}).status_code
+        == 403
+    )
+    assert digest(redis_client) == before
+
+    chief = app.test_client()
+    dashboard_sign_in(chief, admin)
+    page = chief.get("/dashboard/").get_data(as_text=True)
+    assert "/dashboard/keys" in page and "admin · admin" in page
+    csrf = csrf_of(page)
+    res = chief.post("/dashboard/keys", data={"csrf": csrf, "name": "newsdesk", "role": "viewer"})
+    assert res.status_code == 200
+    key = re.search(r'data-testid="key">([^<]+)<', res.get_data(as_text=True))
+    assert key is not None
+    assert client.get("/v1/sites/demo/summary", headers=bearer(key.group(1))).status_code == 200
+    assert key.group(1) not in chief.get("/dashboard/keys").get_data(as_text=True)  # shown once
+    taken = chief.post("/dashboard/keys", data={"csrf": csrf, "name": "newsdesk", "role": "viewer"})
+    assert taken.status_code == 409
+    assert (
+        chief.post("/dashboard/keys/revoke", data={"csrf": csrf, "name": "admin"}).status_code
+        == 409
+    )
+    assert (
+        chief.post("/dashboard/keys/revoke", data={"csrf": csrf, "name": "desk"}).status_code == 302
+    )
+    assert browser.get("/dashboard/articles").status_code == 302  # the editor is signed out
+    assert client.get("/v1/sites/demo/summary", headers=bearer(editor)).status_code == 401
+    log = client.get("/v1/sites/demo/audit", headers=bearer(admin)).get_json()["entries"]
+    assert [(e["actor"], e["action"], e["target"]) for e in log[:2]] == [
+        ("admin", "key.revoke", "desk"),
+        ("admin", "key.create", "newsdesk"),
+    ]
