@@ -65,15 +65,21 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> None:
     """Record one change of a site by ``current_actor()``: what (a dotted action such as
-    ``settings.update``), on what, and the fields that changed."""
+    ``settings.update``), on what, and the fields that changed (a value longer than
+    ``MAX_VALUE_CHARS`` as JSON is logged as its size only: docs/keys.md)."""
     entry = {
         "actor": current_actor(),
         "action": action,
         "target": target,
-        "before": dict(before) if before is not None else None,
-        "after": dict(after) if after is not None else None,
+        "before": _fields(before),
+        "after": _fields(after),
     }
     get_store().audit.add(site_id, entry)
+
+
+def _fields(fields: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Return the fields to log, each value bounded (``MAX_VALUE_CHARS``)."""
+    return None if fields is None else {name: _bounded(v) for name, v in fields.items()}
 
 
 def _bounded(value: Any) -> Any:
@@ -98,8 +104,7 @@ def record_settings(before: Site, after: Site) -> None:
     """Record a settings change: the settings that differ, before and after (none: nothing).
 
     Of the reaction set, only the reactions that changed are logged (and the order, when
-    it changed), so that an entry stays small; any value longer than ``MAX_VALUE_CHARS``
-    is logged as its size only (docs/keys.md).
+    it changed), so that an entry stays small.
     """
     names = [s.name for s in SETTINGS]
     old, new = before.as_json(names), after.as_json(names)
@@ -110,8 +115,7 @@ def record_settings(before: Site, after: Site) -> None:
     now = {n: new[n] for n in changed}
     if "reactions" in changed:
         was["reactions"], now["reactions"] = _reaction_changes(old["reactions"], new["reactions"])
-    bounded = {n: _bounded(v) for n, v in was.items()}, {n: _bounded(v) for n, v in now.items()}
-    record(after.id, "settings.update", None, *bounded)
+    record(after.id, "settings.update", None, was, now)
 
 
 def entry_json(entry_id: str, data: Mapping[str, Any]) -> dict[str, Any]:

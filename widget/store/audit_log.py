@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -90,6 +91,28 @@ class AuditLog:
             if len(batch) < want:
                 return LogPage(found, None)
             top = f"({batch[-1][0]}"
+
+    def every(self, site: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield every entry of the site's log, oldest first, by batches (for a backup)."""
+        key = keys.site_key(site, "audit")
+        low = "-"
+        while True:
+            batch = cast(
+                list[tuple[str, dict[str, str]]],
+                self.client.xrange(key, min=low, max="+", count=BATCH),
+            )
+            for entry_id, fields in batch:
+                yield str(entry_id), json.loads(fields["e"])
+            if len(batch) < BATCH:
+                return
+            low = f"({batch[-1][0]}"
+
+    def put(self, site: str, entry_id: str, entry: dict[str, Any]) -> None:
+        """Add an entry under the id (and so the time) it had (for a restore, oldest first)."""
+        if not STREAM_ID.fullmatch(entry_id):
+            raise CursorError(f"{entry_id!r} is not an audit-log entry id")
+        key = keys.site_key(site, "audit")
+        self.client.xadd(key, {"e": json.dumps(entry, ensure_ascii=False)}, id=entry_id)
 
     def length(self, site: str) -> int:
         """Return how many entries the site's log holds."""
