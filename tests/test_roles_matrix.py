@@ -174,7 +174,7 @@ def test_the_keys_page_makes_and_revokes_keys_for_admins_only(
     chief = app.test_client()
     dashboard_sign_in(chief, admin)
     page = chief.get("/dashboard/").get_data(as_text=True)
-    assert "/dashboard/keys" in page and "admin · admin" in page
+    assert "/dashboard/keys" in page and "signed in with the key admin (admin)" in page
     csrf = csrf_of(page)
     res = chief.post("/dashboard/keys", data={"csrf": csrf, "name": "newsdesk", "role": "viewer"})
     assert res.status_code == 200
