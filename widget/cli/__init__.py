@@ -58,11 +58,11 @@ def friendly_errors(command: F) -> F:
 )
 @friendly_errors
 def create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
-    """Create a site and print its API key (shown this once)."""
+    """Create a site and print its first key, an admin key named admin (shown this once)."""
     site, api_key = get_sites().create(site_id, name, list(origins))
     click.echo(f"created site {site.id!r}")
     click.echo(f"origins: {', '.join(site.origins) or 'any'}")
-    click.echo(f"API key (shown once, keep it safe): {api_key}")
+    click.echo(f"admin API key named admin (shown once, keep it safe): {api_key}")
 
 
 @sites_cli.command("list")
