@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 import redis
+from openapi_core import OpenAPI
 
 from tests.helpers import app_config
 from tests.test_dashboard import csrf_of
+from tests.test_openapi import check
 from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
+from widget.ops.health import openapi_document
 from widget.sites import key_digest
 
 KEYS_URL = "/v1/sites/demo/keys"
@@ -251,3 +254,21 @@ def test_rotate_key_makes_an_admin_key_when_admin_was_revoked(
     }
     assert names == {"admin": "admin", "chief": "admin"}
     assert client.get(KEYS_URL, headers=bearer(admin)).status_code == 401
+
+
+@pytest.mark.slow  # building the validator takes most of a second
+def test_the_answers_match_the_openapi_document(client: Any, make_site: Callable[..., str]) -> None:
+    spec = OpenAPI.from_dict(openapi_document())
+    admin = make_site("demo")
+    auth = bearer(admin)
+    check(spec, client.get(KEYS_URL, headers=auth))
+    check(spec, client.post(KEYS_URL, json={"name": "desk", "role": "editor"}, headers=auth))
+    check(spec, client.post(KEYS_URL, json={"name": "desk", "role": "editor"}, headers=auth))
+    check(spec, client.post(KEYS_URL, json={"name": "x", "role": "boss"}, headers=auth))
+    check(spec, client.delete(f"{KEYS_URL}/admin", headers=auth))
+    check(spec, client.delete(f"{KEYS_URL}/nobody", headers=auth))
+    check(spec, client.delete(f"{KEYS_URL}/desk", headers=auth))
+    check(spec, client.get("/v1/sites/demo/audit?limit=1", headers=auth))
+    check(spec, client.get("/v1/sites/demo/audit?cursor=bad", headers=auth))
+    viewer = add_key(client, admin, "intern", "viewer")
+    check(spec, client.get(KEYS_URL, headers=bearer(viewer)))
