@@ -192,6 +192,7 @@ def test_bad_edits_are_400_and_change_nothing(client: Any, api_key: str, body: A
 def test_an_article_without_counts_is_404_and_is_not_created(
     client: Any, api_key: str, redis_client: Any
 ) -> None:
+    publisher(client, api_key, "GET", "nobody", None)  # the key's use is noted (once a minute)
     before = writes_and_keys(redis_client)[1]
     for method, body in (("GET", None), ("PATCH", {"title": "Made up"})):
         answer = publisher(client, api_key, method, "nobody", body)

@@ -69,6 +69,8 @@ def snapshot(client: Any, store: Any, key: str) -> dict[str, Any]:
         "one": {a["article"]: get(f"/article?article={a['article']}") for a in listed},
         "export": client.get("/v1/sites/demo/export?format=csv", headers=bearer(key)).get_data(),
         "stored": stored,
+        "audit": get("/audit?limit=200"),
+        "keys": [{**k, "last_used_at": None} for k in get("/keys")["keys"]],
     }
 
 
@@ -78,7 +80,12 @@ def test_backup_of_one_redis_restored_into_a_cluster_is_the_same_site(
 ) -> None:
     key = make_site("demo")
     fill(runner, store, tmp_path)
+    added = runner.invoke(args=["sites", "keys", "demo", "add", "newsdesk", "--role", "viewer"])
+    viewer = added.output.split()[-1]
     before = snapshot(client, store, key)
+    assert [e["action"] for e in before["audit"]["entries"]] == [
+        "key.create", "import", "settings.update"]  # fmt: skip
+    assert [k["name"] for k in before["keys"]] == ["admin", "newsdesk"]
     path = tmp_path / "demo.ndjson"
     result = runner.invoke(args=["sites", "backup", "demo", "--output", str(path)])
     assert result.exit_code == 0 and "backed up site 'demo': 7 articles" in result.output
@@ -90,12 +97,22 @@ def test_backup_of_one_redis_restored_into_a_cluster_is_the_same_site(
     assert result.exit_code == 0, result.output
     assert "restored site 'demo': 7 articles, 34 readers" in result.output
     cluster = cluster_app.test_client()
-    assert snapshot(cluster, cluster_store, key) == before
+    after_restore = snapshot(cluster, cluster_store, key)
+    restored_log = after_restore.pop("audit")["entries"]
+    assert restored_log[0]["action"] == "restore" and restored_log[0]["actor"] == "cli"
+    assert restored_log[1:] == before.pop("audit")["entries"]  # the log, as it was
+    assert after_restore == before
+    # Every key works on the cluster with its role, and the restore is the log's newest entry.
+    assert cluster.get("/v1/sites/demo/summary", headers=bearer(viewer)).status_code == 200
+    assert cluster.delete("/v1/sites/demo/reactions?article=/post/0",
+                          headers=bearer(viewer)).status_code == 403  # fmt: skip
     # A reader from before switches and withdraws on the cluster as they did on one Redis.
     for backend_store in (store, cluster_store):
         backend_store.set_reaction("demo", "/post/0", f"reader-{0:016d}", "like", (*KEYS, "wow"))
         backend_store.set_reaction("demo", "/post/5", f"reader-{5:016d}", None, (*KEYS, "wow"))
-    assert snapshot(cluster, cluster_store, key) == snapshot(client, store, key)
+    on_cluster, on_one = snapshot(cluster, cluster_store, key), snapshot(client, store, key)
+    on_cluster.pop("audit"), on_one.pop("audit")
+    assert on_cluster == on_one
     after = cluster.get("/v1/sites/demo/article?article=/post/0", headers=bearer(key)).get_json()
     assert after["counts"]["love"] == 5 and after["counts"]["like"] == 2  # the imported 5 stay
 
@@ -120,7 +137,7 @@ def test_restore_refuses_a_site_that_exists_and_copies_it_under_another_id(
     mine = client.get("/v1/sites/demo/summary?days=30", headers=bearer(key)).get_json()
     assert {**copy, "site": "demo"} == mine
     piped = runner.invoke(args=["sites", "backup", "demo"])  # to standard output, alone
-    assert piped.exit_code == 0 and len(piped.stdout_bytes.splitlines()) == 11
+    assert piped.exit_code == 0 and len(piped.stdout_bytes.splitlines()) == 13  # 2 audit lines
     (tmp_path / "piped.ndjson").write_bytes(piped.stdout_bytes)
     again = runner.invoke(args=["sites", "restore", str(tmp_path / "piped.ndjson"), "--as", "c2"])
     assert again.exit_code == 0 and "restored site 'c2': 7 articles" in again.output

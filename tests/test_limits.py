@@ -212,6 +212,11 @@ def test_publisher_api_is_limited_per_key(make_app: Any) -> None:
     # The other site's key, from the same address, has its own budget.
     assert [call("site-b", key_b).status_code for _ in range(3)] == [200, 200, 200]
     assert_limited(call("site-b", key_b), 3)
+    # Another key of the same site, too (each named key has its own budget).
+    with app.app_context():
+        _, key_c = get_sites().add_key("site-a", "second", "viewer")
+    assert [call("site-a", key_c).status_code for _ in range(3)] == [200, 200, 200]
+    assert_limited(call("site-a", key_c), 3)
 
 
 def test_guessing_keys_is_limited_per_address(make_app: Any) -> None:

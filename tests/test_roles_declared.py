@@ -31,7 +31,28 @@ def test_reads_need_a_viewer_and_changes_an_editor(app: Any) -> None:
     for rule in publisher_rules(app):
         role = declared_role(app.view_functions[rule.endpoint])
         methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
-        if methods == {"GET"}:
+        if rule.rule.endswith("/keys"):  # a site's keys are managed by an admin, read too
+            assert role is Role.ADMIN, rule.rule
+        elif methods == {"GET"}:
             assert role is Role.VIEWER, rule.rule
         else:
+            assert role is not None and role >= Role.EDITOR, rule.rule
+
+
+def test_every_dashboard_page_declares_its_role(app: Any) -> None:
+    # Signing in and out, and the static files, are open; every other page needs a session
+    # and declares the role that it serves (views.signed_in refuses a page without one).
+    open_endpoints = {"dashboard.do_sign_in", "dashboard.do_sign_out", "dashboard.static"}
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("dashboard.")]
+    assert len(rules) >= 12
+    undeclared = [
+        r.rule
+        for r in rules
+        if r.endpoint not in open_endpoints
+        and declared_role(app.view_functions[r.endpoint]) is None
+    ]
+    assert undeclared == []
+    for rule in rules:
+        role = declared_role(app.view_functions[rule.endpoint])
+        if "POST" in (rule.methods or ()) and rule.endpoint not in open_endpoints:
             assert role is not None and role >= Role.EDITOR, rule.rule

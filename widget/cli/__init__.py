@@ -17,14 +17,16 @@ from flask.cli import AppGroup
 
 from ..context import RANDOM_SECRET_KEY, get_sites, get_store
 from ..errors import cannot_reach_redis
+from ..publisher.audit import record, record_settings
 from ..sites import SiteError
-from ..sites.settings import settings_json, update_settings
+from ..sites.settings import change_settings, settings_json
 from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
 from .backup import backup_command, restore_command
 from .demo_data import demo_data_command
 from .importing import import_command
+from .keys import keys_command
 from .progress import progress
 from .reindex import reindex_command
 
@@ -59,11 +61,11 @@ def friendly_errors(command: F) -> F:
 )
 @friendly_errors
 def create(site_id: str, name: str, origins: tuple[str, ...]) -> None:
-    """Create a site and print its API key (shown this once)."""
+    """Create a site and print its first key, an admin key named admin (shown this once)."""
     site, api_key = get_sites().create(site_id, name, list(origins))
     click.echo(f"created site {site.id!r}")
     click.echo(f"origins: {', '.join(site.origins) or 'any'}")
-    click.echo(f"API key (shown once, keep it safe): {api_key}")
+    click.echo(f"admin API key named admin (shown once, keep it safe): {api_key}")
 
 
 @sites_cli.command("list")
@@ -92,7 +94,8 @@ def show(site_id: str) -> None:
 @friendly_errors
 def set_origins(site_id: str, origins: tuple[str, ...]) -> None:
     """Replace the site's allowed origins; none at all allows any origin."""
-    site = get_sites().set_origins(site_id, list(origins))
+    before, site = get_sites().change_origins(site_id, list(origins))
+    record_settings(before, site)
     click.echo(f"origins of {site.id!r}: {', '.join(site.origins) or 'any'}")
 
 
@@ -114,7 +117,8 @@ def settings(site_id: str, patch: str | None) -> None:
             body = json.loads(patch)
         except ValueError as exc:
             raise SiteError(f"--set is not valid JSON: {exc}") from None
-        site = update_settings(get_sites(), get_store(), site_id, body)
+        before, site = change_settings(get_sites(), get_store(), site_id, body)
+        record_settings(before, site)
     click.echo(json.dumps(settings_json(site), indent=2, ensure_ascii=False))
 
 
@@ -122,8 +126,9 @@ def settings(site_id: str, patch: str | None) -> None:
 @click.argument("site_id")
 @friendly_errors
 def rotate_key(site_id: str) -> None:
-    """Give the site a new API key; the old one stops working."""
+    """Give the site a new admin key named admin; the old one stops working."""
     api_key = get_sites().rotate_key(site_id)
+    record(site_id, "key.rotate", "admin")  # what changed is a key: nothing else to log
     click.echo(f"new API key for {site_id!r} (shown once; the old key no longer works):")
     click.echo(api_key)
 
@@ -145,6 +150,7 @@ def signing_secret_command(site_id: str, rotate: bool) -> None:
         # The secret derives from SECRET_KEY: one made here would not be the service's.
         raise SiteError("set SECRET_KEY to the service's own: the signing secret derives from it")
     site = sites.rotate_signing_nonce(site_id)
+    record(site_id, "signing_secret.rotate")  # a secret: the action only, never its value
     click.echo(f"signing secret for {site_id!r} (shown once; the old one no longer works):")
     click.echo(signing_secret(current_app.config["SECRET_KEY"], site))
 
@@ -167,6 +173,7 @@ def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
     sites_cli.add_command(backup_command)
     sites_cli.add_command(restore_command)
+    sites_cli.add_command(keys_command)
     app.cli.add_command(sites_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reindex_command)

@@ -41,6 +41,7 @@ from .backup_file import (
     records,
     section_of,
 )
+from .backup_log import AUDIT_SECTION
 from .progress import progress
 
 ARTICLE_BATCH = 500
@@ -62,6 +63,7 @@ def _restore_site(ctx: RestoreContext, record: dict[str, Any]) -> None:
     site_record = dict(record["record"], id=ctx.target)
     if ctx.renamed:
         site_record["key_digest"] = ""  # keys name their site: the copy has none yet
+        site_record["keys"] = []
     ctx.site_record = site_record
     ctx.reaction_keys = Site.from_json(site_record).reaction_keys
 
@@ -158,6 +160,7 @@ SECTIONS.extend(
             _finish_articles,
             _check_article,
         ),
+        AUDIT_SECTION,
     ]
 )
 

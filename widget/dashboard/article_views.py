@@ -13,6 +13,8 @@ from flask.typing import ResponseReturnValue
 
 from ..context import get_store
 from ..errors import ApiError
+from ..publisher.audit import record_article
+from ..publisher.roles import Role, needs
 from ..sites import Site
 from ..store import ArticleRecord
 from ..validation import check_title, check_url
@@ -32,6 +34,7 @@ def _message(name: str, error: ApiError) -> str:
 
 
 @bp.post("/article/edit")
+@needs(Role.EDITOR)
 @signed_in
 @csrf_checked(
     "The form had expired, so nothing was saved. Please try again.", "dashboard.article", "article"
@@ -60,6 +63,7 @@ def edit_article() -> ResponseReturnValue:
     if not changes:
         flash("Nothing changed.", "info")
     elif get_store().articles.update(site.id, record.article, changes):
+        record_article(site.id, record, changes)
         flash("Saved the title and URL.", "info")
     else:  # reset since the page was drawn
         flash("There is no such article.", "error")
@@ -68,6 +72,7 @@ def edit_article() -> ResponseReturnValue:
 
 
 @bp.post("/article/closed")
+@needs(Role.EDITOR)
 @signed_in
 @csrf_checked(
     "The form had expired, so nothing changed. Please try again.", "dashboard.article", "article"
@@ -77,9 +82,11 @@ def close_article() -> ResponseReturnValue:
     site: Site = g.site
     article = request.form.get("article", "")
     closed = request.form.get("closed") == "1"
-    if article and get_store().articles.update(
-        site.id, article, {"closed": "1" if closed else "0"}
-    ):
+    changes: dict[str, str | None] = {"closed": "1" if closed else "0"}
+    store = get_store()
+    was = store.articles.record(site.id, article, site.reaction_keys) if article else None
+    if was is not None and store.articles.update(site.id, article, changes):
+        record_article(site.id, was, changes)
         flash("Voting is closed." if closed else "Voting is open again.", "info")
     else:
         flash("There is no such article.", "error")

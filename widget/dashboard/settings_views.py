@@ -3,7 +3,7 @@
 The page is a plain form (no script). Each setting (``sites/site.py``) is shown in its
 section by its widget (``settings_form.py``, ``reaction_rows.py``); what was posted
 becomes the same settings patch the publisher API takes, handed to
-``settings.update_settings``, so the page, the API and the CLI accept and refuse the same
+``settings.change_settings``, so the page, the API and the CLI accept and refuse the same
 things. A refused change is shown again as it was typed, with the error next to its
 field, and nothing is saved.
 """
@@ -17,8 +17,10 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 
 from ..context import get_sites, get_store
+from ..publisher.audit import record_settings
+from ..publisher.roles import Role, needs
 from ..sites import SETTINGS, Setting, Site
-from ..sites.settings import SettingsError, update_settings
+from ..sites.settings import SettingsError, change_settings
 from .blueprint import bp
 from .reaction_rows import ReactionRows
 from .session import csrf_checked
@@ -67,6 +69,7 @@ def _form_field(error: SettingsError, values: dict[str, Any]) -> str:
 
 
 @bp.get("/settings")
+@needs(Role.VIEWER)
 @signed_in
 def settings_page() -> ResponseReturnValue:
     """Show the site's settings in a form."""
@@ -75,6 +78,7 @@ def settings_page() -> ResponseReturnValue:
 
 
 @bp.post("/settings")
+@needs(Role.EDITOR)
 @signed_in
 @csrf_checked(
     "The form had expired, so nothing was saved. Please try again.", "dashboard.settings_page"
@@ -85,9 +89,10 @@ def save_settings() -> ResponseReturnValue:
     values = {s.name: WIDGETS[s.widget].typed(s, site, request.form) for s in SETTINGS}
     try:
         patch = {s.name: WIDGETS[s.widget].patch(s, values[s.name]) for s in SETTINGS}
-        update_settings(get_sites(), get_store(), site.id, patch)
+        before, after = change_settings(get_sites(), get_store(), site.id, patch)
     except SettingsError as exc:
         field = _form_field(exc, values)
         return _page(values, {field: str(exc).partition(": ")[2] or str(exc)}, 400)
+    record_settings(before, after)
     flash("Settings saved. Every widget shows them within a few seconds.", "info")
     return redirect(url_for("dashboard.settings_page"))

@@ -16,6 +16,8 @@ from ..errors import ApiError
 from ..limits import address_cap, configured, limiter
 from ..privacy import NETWORK_SHARE
 from ..publisher.api import export_response
+from ..publisher.audit import record_reset
+from ..publisher.roles import Role, declared_role, needs
 from ..publisher.tallies import (
     DEFAULT_DAYS,
     MAX_DAYS,
@@ -31,7 +33,7 @@ from ..store import ArticleRecord
 from ..validation import MAX_QUERY_CHARS, check_article
 from . import charts
 from .blueprint import bp
-from .session import csrf_checked, csrf_token, sign_in, sign_out, signed_in_site
+from .session import csrf_checked, csrf_token, dashboard_role, sign_in, sign_out, signed_in_site
 
 PAGE_SIZE = 25
 DAY_CHOICES = (DEFAULT_DAYS, 90, MAX_DAYS)
@@ -57,11 +59,16 @@ def template_helpers() -> dict[str, Any]:
         "http_url": http_url,
         "charts": charts,
         "site": g.get("site"),
+        # What the signed-in key's role offers: a viewer sees no form that changes anything.
+        "role": dashboard_role(),
+        "can_edit": dashboard_role() >= Role.EDITOR,
+        "is_admin": dashboard_role() >= Role.ADMIN,
     }
 
 
 def signed_in(view: F) -> F:
-    """Send a visitor without a valid session to the sign-in form."""
+    """Send a visitor without a valid session to the sign-in form, and refuse (403, nothing
+    changed) a key whose role is less than the role the page declared with ``@needs``."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -69,6 +76,10 @@ def signed_in(view: F) -> F:
         if site is None:
             return redirect(url_for("dashboard.index"))
         g.site = site
+        needed = declared_role(current_app.view_functions.get(request.endpoint or ""))
+        if needed is None or dashboard_role() < needed:  # fail closed, as the API does
+            label = needed.label if needed else "none: this page declares no role"
+            return render_template("dashboard/forbidden.html", needed=label), 403
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
@@ -99,6 +110,7 @@ def requested_record() -> ArticleRecord | tuple[str, int]:
 
 
 @bp.get("/")
+@needs(Role.VIEWER)
 def index() -> str | Response:
     """Show the overview when signed in, else the sign-in form."""
     site = signed_in_site()
@@ -155,6 +167,7 @@ def do_sign_out() -> ResponseReturnValue:
 
 
 @bp.get("/articles")
+@needs(Role.VIEWER)
 @signed_in
 def articles() -> str:
     """List the site's articles, sorted by an index, searched, a page at a time."""
@@ -176,6 +189,7 @@ def articles() -> str:
 
 
 @bp.get("/article")
+@needs(Role.VIEWER)
 @signed_in
 def article() -> tuple[str, int]:
     """Show one article: its counts and a chart of its history."""
@@ -209,6 +223,7 @@ def article_page(
 
 
 @bp.get("/export.<fmt>")
+@needs(Role.VIEWER)
 @signed_in
 def export(fmt: str) -> Response | tuple[str, int]:
     """Download every article as CSV or JSON, streamed."""
@@ -218,6 +233,7 @@ def export(fmt: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/reset")
+@needs(Role.EDITOR)
 @signed_in
 def confirm_reset() -> tuple[str, int] | str:
     """Ask before resetting an article."""
@@ -228,13 +244,18 @@ def confirm_reset() -> tuple[str, int] | str:
 
 
 @bp.post("/reset")
+@needs(Role.EDITOR)
 @signed_in
 @csrf_checked("The form had expired, so nothing was reset. Please try again.", "dashboard.articles")
 def do_reset() -> ResponseReturnValue:
     """Reset an article: its counts, readers and history are gone."""
     site: Site = g.site
     article_id = _article_param()
-    if article_id and get_store().articles.reset(site.id, article_id, site.reaction_keys):
+    store = get_store()
+    was = store.articles.record(site.id, article_id, site.reaction_keys) if article_id else None
+    if article_id and store.articles.reset(site.id, article_id, site.reaction_keys):
+        if was is not None:
+            record_reset(site.id, was)
         flash(f"Reset “{article_id}”: its reactions and history are gone.", "info")
     else:
         flash("There was nothing to reset.", "info")

@@ -7,7 +7,7 @@ helpers); ``api.py``, ``articles.py`` and ``settings.py`` attach their routes to
 
 from __future__ import annotations
 
-from . import api, articles, settings  # noqa: F401  (their routes attach to bp)
+from . import api, articles, keys, settings  # noqa: F401  (their routes attach to bp)
 from .blueprint import bp
 
 __all__ = ["bp"]

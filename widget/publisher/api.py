@@ -11,6 +11,7 @@ from flask import Response, jsonify, stream_with_context
 from ..context import get_store
 from ..sites import Site
 from ..validation import MAX_QUERY_CHARS, bad_request
+from .audit import record_reset
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
 from .export import export_csv, export_json, record_json
@@ -125,5 +126,8 @@ def reset(site_id: str) -> Response:
     """Remove one article's counts, readers and history."""
     site = require_publisher(site_id)
     article = article_param(query_params({"article"}))
-    get_store().articles.reset(site.id, article, site.reaction_keys)
+    store = get_store()
+    was = store.articles.record(site.id, article, site.reaction_keys)
+    if store.articles.reset(site.id, article, site.reaction_keys) and was is not None:
+        record_reset(site.id, was)
     return Response(status=204)

@@ -17,6 +17,7 @@ from ..errors import ApiError
 from ..reader.visibility import article_closed
 from ..sites import Site
 from ..validation import bad_request, check_title, check_url
+from .audit import record_article
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
 from .export import record_json
@@ -72,6 +73,9 @@ def patch_article(site_id: str) -> Response:
     site = require_publisher(site_id)
     article = _article_param()
     changes = check_changes(json_body(max_bytes=MAX_BODY_BYTES, want_object=True))
-    if not get_store().articles.update(site.id, article, changes):
+    store = get_store()
+    was = store.articles.record(site.id, article, site.reaction_keys)
+    if was is None or not store.articles.update(site.id, article, changes):
         raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
+    record_article(site.id, was, changes)
     return jsonify(article_json(site, article))

@@ -27,17 +27,18 @@ bp = Blueprint("publisher_api", __name__, url_prefix="/v1/sites/<site_id>")
 
 
 def publisher_key() -> str:
-    """Return the rate-limit key of a publisher request: the site's key, else the address."""
+    """Return the rate-limit key of a publisher request: the key's name, else the address."""
     site_id = (request.view_args or {}).get("site_id")
     api_key = bearer_key()
     if site_id and api_key:
         site = get_sites().get(str(site_id))
-        if site is not None and site.check_key(api_key):
-            return f"k:{site.id}"
+        key = site.find_key(api_key) if site is not None else None
+        if site is not None and key is not None:
+            return f"k:{site.id}:{key.name}"
     return address_key()
 
 
-# One budget per site key, shared by every endpoint (limits.py says why keys are hashed).
+# One budget per key of a site, shared by every endpoint (limits.py says why keys are hashed).
 limiter.shared_limit(
     configured(config.RATELIMIT_PUBLISHER), scope="publisher", key_func=publisher_key
 )(bp)

@@ -2,7 +2,7 @@
 
 Routes of the publisher blueprint (same API key, same rate limit, same ``no-store``),
 kept in their own module as the site's settings are a feature of their own. A PATCH goes
-through ``sites.settings.update_settings``, as the CLI and the dashboard do: an invalid body is 400
+through ``sites.settings.change_settings``, as the CLI and the dashboard do: an invalid body is 400
 ``bad_request`` naming the field, and changes nothing.
 """
 
@@ -12,8 +12,9 @@ from flask import Response, jsonify
 
 from ..bodies import json_body
 from ..context import get_sites, get_store
-from ..sites.settings import SettingsError, settings_json, update_settings
+from ..sites.settings import SettingsError, change_settings, settings_json
 from ..validation import bad_request
+from .audit import record_settings
 from .auth import require_publisher
 from .blueprint import bp
 from .roles import Role, needs
@@ -32,7 +33,8 @@ def patch_settings(site_id: str) -> Response:
     """Change some of the site's settings and answer the new ones."""
     site = require_publisher(site_id)
     try:
-        updated = update_settings(get_sites(), get_store(), site.id, json_body())
+        before, updated = change_settings(get_sites(), get_store(), site.id, json_body())
     except SettingsError as exc:
         raise bad_request(str(exc)) from None
+    record_settings(before, updated)
     return jsonify(settings_json(updated))

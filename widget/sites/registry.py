@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from .api_keys import ADMIN, ApiKey, check_name, check_role, now_iso, with_key, without_key
 from .ids import SITE_ID, SiteError, check_site_id, key_digest, new_api_key
 from .origins import normalize_origin
 from .site import Site
@@ -36,9 +37,13 @@ class SiteRegistry:
         self._cache: dict[str, Site | None] = {}
         self._cached_at: dict[str, float] = {}
 
-    def get(self, site_id: str) -> Site | None:
-        """Return the site, or None when there is no such site."""
-        if self.cache_seconds > 0:
+    def get(self, site_id: str, *, fresh: bool = False) -> Site | None:
+        """Return the site, or None when there is no such site.
+
+        ``fresh`` reads the record now, not a cached copy (one GET): whoever checks a key
+        asks for it, so a key revoked on one worker is refused by every worker at once.
+        """
+        if self.cache_seconds > 0 and not fresh:
             cached_at = self._cached_at.get(site_id)
             if cached_at is not None and time.monotonic() - cached_at < self.cache_seconds:
                 return self._cache[site_id]
@@ -62,12 +67,13 @@ class SiteRegistry:
         """Create a site and return it with its API key, which is not stored."""
         check_site_id(site_id)
         api_key = new_api_key(site_id)
+        created_at = now_iso()
         site = Site(
             id=site_id,
             name=name,
             origins=tuple(dict.fromkeys(normalize_origin(o) for o in origins)),
-            key_digest=key_digest(api_key),
-            created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            keys=(ApiKey(ADMIN, ADMIN, key_digest(api_key), created_at),),
+            created_at=created_at,
         )
         if not self.store.sites.create(site_id, site.as_json()):
             raise SiteError(f"site {site_id!r} exists already")
@@ -90,16 +96,65 @@ class SiteRegistry:
             raise SiteError(f"there is no site {site_id!r}")
         return _loaded(saved)
 
+    def change_both(self, site_id: str, changed: Callable[[Site], Site]) -> tuple[Site, Site]:
+        """Change the site as ``change`` does; return the record before and after it."""
+        before: list[Site] = []
+
+        def apply(site: Site) -> Site:
+            before[:] = [site]  # called again if another change landed first: the last read
+            return changed(site)
+
+        after = self.change(site_id, apply)
+        return before[0], after
+
     def set_origins(self, site_id: str, origins: list[str]) -> Site:
         """Replace the site's allowed origins (none: any origin may embed it)."""
+        return self.change_origins(site_id, origins)[1]
+
+    def change_origins(self, site_id: str, origins: list[str]) -> tuple[Site, Site]:
+        """Replace the site's allowed origins; return the site before and after."""
         normalized = tuple(dict.fromkeys(normalize_origin(o) for o in origins))
-        return self.change(site_id, lambda site: replace(site, origins=normalized))
+        return self.change_both(site_id, lambda site: replace(site, origins=normalized))
 
     def rotate_key(self, site_id: str) -> str:
-        """Give the site a new API key and return it; the old key stops working."""
+        """Give the site a new ``admin`` key named ``admin`` and return it.
+
+        The old key of that name stops working and its dashboard sessions end; a site with
+        no key of that name (it was revoked, or a restored copy holds none) gets one.
+        """
         api_key = new_api_key(site_id)
-        self.change(site_id, lambda site: replace(site, key_digest=key_digest(api_key)))
+        new = ApiKey(ADMIN, ADMIN, key_digest(api_key), now_iso())
+
+        def rotated(site: Site) -> Site:
+            rest = tuple(k for k in site.keys if k.name != ADMIN)
+            return replace(site, keys=(new, *rest))
+
+        self.change(site_id, rotated)
+        self.store.sessions.end_of_key(site_id, ADMIN)
         return api_key
+
+    def add_key(self, site_id: str, name: str, role: str) -> tuple[ApiKey, str]:
+        """Make a named key with a role; return it and the key itself (shown this once)."""
+        check_name(name)
+        check_role(role)
+        api_key = new_api_key(site_id)
+        new = ApiKey(name, role, key_digest(api_key), now_iso())
+        self.change(site_id, lambda site: replace(site, keys=with_key(site.keys, new)))
+        return new, api_key
+
+    def revoke_key(self, site_id: str, name: str) -> ApiKey:
+        """Revoke a named key: it stops working at once and its dashboard sessions end."""
+        revoked: list[ApiKey] = []
+
+        def without(site: Site) -> Site:
+            rest, found = without_key(site.keys, name)
+            revoked[:] = [found]
+            return replace(site, keys=rest)
+
+        self.change(site_id, without)
+        self.store.sessions.end_of_key(site_id, name)
+        self.store.key_use.forget(site_id, name)
+        return revoked[0]
 
     def rotate_signing_nonce(self, site_id: str) -> Site:
         """Give the site a new signing nonce (so a new signing secret); return the site."""

@@ -17,7 +17,14 @@ from .checks import SettingsError
 from .registry import SiteRegistry
 from .site import SETTING_NAMES, SETTINGS, Site
 
-__all__ = ["SettingsError", "apply_settings", "openapi_schemas", "settings_json"]
+__all__ = [
+    "SettingsError",
+    "apply_settings",
+    "change_settings",
+    "openapi_schemas",
+    "settings_json",
+    "update_settings",
+]
 
 
 def settings_json(site: Site) -> dict[str, Any]:
@@ -62,16 +69,17 @@ def apply_settings(site: Site, patch: Any) -> Site:
 
 def update_settings(sites: SiteRegistry, store: Store, site_id: str, patch: Any) -> Site:
     """Check and save a settings change; the one door behind the CLI, the API, the dashboard."""
-    before: set[str] = set()
+    return change_settings(sites, store, site_id, patch)[1]
 
-    def changed(site: Site) -> Site:
-        before.clear()  # called again when another change landed first: the last read counts
-        before.update(site.reaction_keys)
-        return apply_settings(site, patch)
 
-    updated = sites.change(site_id, changed)
-    added = [key for key in updated.reaction_keys if key not in before]
+def change_settings(
+    sites: SiteRegistry, store: Store, site_id: str, patch: Any
+) -> tuple[Site, Site]:
+    """Check and save a settings change; return the site before and after it (the audit
+    log's ``settings.update`` holds what differs)."""
+    before, updated = sites.change_both(site_id, lambda site: apply_settings(site, patch))
+    added = [key for key in updated.reaction_keys if key not in before.reaction_keys]
     if added:
         # Every article is in every index; a new reaction's index must list the old ones.
         store.indexes.add_reactions(site_id, added)
-    return updated
+    return before, updated

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
+from .api_keys import ROLES, ApiKey, dump_keys, load_keys, upgraded
 from .checks import ORIGINS, REACTIONS, Check, boolean, one_of, optional, text, whole
 from .ids import key_digest
 from .reactions import DEFAULT_KEYS, DEFAULT_REACTIONS, Reaction
 
-# Who may change a setting: the roles of API.md's keys, each allowed what the one before is.
-ROLES = ("viewer", "editor", "admin")
+__all__ = ["ROLES", "SETTINGS", "Setting", "Site"]  # ROLES: who may change a setting
 VISIBILITY_CHOICES = {
     "always": "Always",
     "after_reacting": "Only to readers who have reacted",
@@ -159,7 +159,8 @@ class Site:
         section="Closing",
         widget="checkbox",
     )
-    key_digest: str = stored("")
+    # The site's named keys, each a digest with a name and a role (api_keys.py).
+    keys: tuple[ApiKey, ...] = stored((), dump=dump_keys, load=load_keys)
     created_at: str = stored("")
     # Keys added to the default set, in the order they were added: the export's extra
     # columns, which must not move when the publisher reorders the set.
@@ -198,8 +199,24 @@ class Site:
         return not self.origins or origin in self.origins
 
     def check_key(self, api_key: str) -> bool:
-        """Return whether the API key is this site's, compared in constant time."""
-        return bool(self.key_digest) and hmac.compare_digest(key_digest(api_key), self.key_digest)
+        """Return whether the API key is one of this site's keys."""
+        return self.find_key(api_key) is not None
+
+    def find_key(self, api_key: str) -> ApiKey | None:
+        """Return the site's key that this API key is, or None."""
+        return self.key_of_digest(key_digest(api_key))
+
+    def key_of_digest(self, digest: str) -> ApiKey | None:
+        """Return the site's key of this digest, compared in constant time with each one."""
+        found = None
+        for key in self.keys:
+            if hmac.compare_digest(digest, key.digest):
+                found = key
+        return found
+
+    def key_named(self, name: str) -> ApiKey | None:
+        """Return the site's key of this name, or None."""
+        return next((k for k in self.keys if k.name == name), None)
 
     def as_json(self, names: Iterable[str] = ()) -> dict[str, Any]:
         """Return the named fields as JSON (every field of the record without names).
@@ -214,6 +231,9 @@ class Site:
     def from_json(cls, record: dict[str, Any], **extra: Any) -> Site:
         """Build a site from its record; a field the record lacks takes its default."""
         kept = {n: STORED[n].load(record[n]) for n in RECORD if n != "id" and n in record}
+        old = upgraded(record)  # a record from before named keys: its key is "admin"
+        if old is not None:
+            kept["keys"] = old
         return cls(id=record["id"], **kept, **extra)
 
 

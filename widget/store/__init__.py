@@ -15,7 +15,9 @@
     backup.py        store.backup: a site's records read out and written back (backup, restore)
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     site_records.py  store.sites: the sites' settings, and a site's deletion
-    sessions.py      store.sessions: dashboard sessions
+    sessions.py      store.sessions: dashboard sessions, listed by the key they signed in with
+    key_use.py       store.key_use: when each API key was last used (a write a minute at most)
+    audit_log.py     store.audit: each site's audit log (a stream), paged newest first
     lua/             the scripts, one file each; lua/lib/ the functions they share
 
 The store knows nothing of Flask.
@@ -28,10 +30,12 @@ from redis.cluster import RedisCluster
 
 from . import keys
 from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articles
+from .audit_log import AuditLog
 from .backup import SiteBackup
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
 from .imports import ImportRow, Imports
 from .indexes import SiteIndexes
+from .key_use import KeyUse
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Counts, Tally, iso, reader_digest
 from .rebuild import ReindexResult
@@ -47,8 +51,8 @@ class Store:
 
     The two calls of the reader API's hot paths are the store's own (``set_reaction``,
     ``get_tallies``); the rest is asked of its parts: ``sites``, ``sessions``,
-    ``articles``, ``indexes`` and ``windows``. ``writes`` is the part that runs
-    ``set_reaction``, its trips on a cluster included.
+    ``key_use``, ``audit``, ``articles``, ``indexes`` and ``windows``. ``writes`` is the
+    part that runs ``set_reaction``, its trips on a cluster included.
     """
 
     def __init__(self, client: Client) -> None:
@@ -58,6 +62,8 @@ class Store:
         self.articles = Articles(client, self.indexes)
         self.sites = SiteRecords(client, self.indexes)
         self.sessions = DashboardSessions(client)
+        self.key_use = KeyUse(client)
+        self.audit = AuditLog(client)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
         self.imports = Imports(client, self.indexes)
         self.backup = SiteBackup(client)

@@ -39,6 +39,12 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:{sites}:all            set    every site id
     rx:ds:{<site>}:<digest>   string a live dashboard session (a digest of its id; expires
                                      PERMANENT_SESSION_LIFETIME after sign-in)
+    rx:s:{<site>}:sessions:<key name>  set  the sessions (their keys) signed in with a key,
+                                     ended when it is revoked (expires with the newest)
+    rx:s:{<site>}:key-used    hash   key name -> when it was last used (ISO 8601 UTC),
+                                     written at most once a minute per key and worker
+    rx:s:{<site>}:audit       stream the site's audit log: "e" -> JSON of one change, by
+                                     time; trimmed to 366 days and 20,000 entries
     rx:ready                  string /readyz's probe write (lives 5 seconds)
 
 ``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
@@ -149,6 +155,11 @@ def session_key(site: str, session_id: str) -> str:
     """Return the key of a live dashboard session (a digest of its id, in the site's slot)."""
     digest = hashlib.sha256(session_id.encode()).hexdigest()[:32]
     return f"{PREFIX}:ds:{{{site}}}:{digest}"
+
+
+def key_sessions_key(site: str, key_name: str) -> str:
+    """Return the set of the dashboard sessions signed in with one of a site's keys."""
+    return site_key(site, f"sessions:{key_name}")
 
 
 def site_key(site: str, name: str) -> str:
