@@ -12,6 +12,7 @@
     articles.py      store.articles: admission, records, history, edits and reset of articles
     indexes.py       store.indexes: a site's indexes and totals, moved, paged, scanned, rebuilt
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
+    moves.py         store.moves: moving and merging articles, their aliases
     site_records.py  store.sites: the sites' settings, and a site's deletion
     sessions.py      store.sessions: dashboard sessions
     lua/             the scripts, one file each; lua/lib/ the functions they share
@@ -29,6 +30,7 @@ from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articl
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
 from .indexes import SiteIndexes
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
+from .moves import Moved, MoveRefused, Moves
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Counts, Tally, iso, reader_digest
 from .rebuild import ReindexResult
 from .results import ReactionResult
@@ -54,6 +56,7 @@ class Store:
         self.articles = Articles(client, self.indexes)
         self.sites = SiteRecords(client, self.indexes)
         self.sessions = DashboardSessions(client)
+        self.moves = Moves(client, self.indexes)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
         # Bound once: the hot paths pay no call of the facade's own.
         self.set_reaction = self.writes.set_reaction
@@ -95,6 +98,8 @@ __all__ = [
     "ArticleRefused",
     "CapReached",
     "Client",
+    "MoveRefused",
+    "Moved",
     "ReactionResult",
     "ReindexResult",
     "Store",
