@@ -11,6 +11,7 @@ from flask import Response, jsonify, stream_with_context
 from ..context import get_store
 from ..sites import Site
 from ..validation import MAX_QUERY_CHARS, bad_request
+from .articles import resolved
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
 from .export import export_csv, export_json, record_json
@@ -83,7 +84,7 @@ def article_history(site_id: str) -> Response:
     """Return one article's net change of each count per day."""
     site = require_publisher(site_id)
     params = query_params({"article", "days"})
-    article = article_param(params)
+    article = resolved(site, article_param(params))
     days = int_param(params, "days", DEFAULT_DAYS, 1, MAX_DAYS)
     return jsonify(history(get_store(), site, article, days))
 
@@ -117,6 +118,6 @@ def export(site_id: str) -> Response:
 def reset(site_id: str) -> Response:
     """Remove one article's counts, readers and history."""
     site = require_publisher(site_id)
-    article = article_param(query_params({"article"}))
+    article = resolved(site, article_param(query_params({"article"})))
     get_store().articles.reset(site.id, article, site.reaction_keys)
     return Response(status=204)
