@@ -14,7 +14,16 @@ from typing import Any
 import pytest
 
 from tests.helpers import KEYS, react, zeros
-from widget.store import MoveRefused, Store, article_hash, day_name, keys
+from widget.store import (
+    CapReached,
+    MoveRefused,
+    Store,
+    Window,
+    WindowLimited,
+    article_hash,
+    day_name,
+    keys,
+)
 from widget.store.rebuild import rebuild_site_indexes
 
 pytestmark = pytest.mark.on_cluster_too
@@ -167,3 +176,22 @@ def test_a_merge_day_correction_is_in_the_days_of_the_site(store: Store) -> None
     assert store.client.hget(history, f"{today}:love") == "-1"
     assert history_sum(store, "b") == zeros(like=1)
     assert_site_exact(store)
+
+
+def test_an_alias_is_no_second_budget(store: Store) -> None:
+    """The per-article window and the ballot-stuffing cap count the article an id names."""
+    react(store, reader(1), "love", "a")
+    store.moves.move("demo", "a", "b", KEYS)
+    address = "address-hash"
+    on = {name: keys.article_window_id(address, "demo", article_hash(name)) for name in "ab"}
+    window = Window(keys.window_key(f"LIMITER/{on['a']}/x/1/1/minute"), 1, 60, "1 per 1 minute")
+    react(store, reader(2), "like", "a", windows=[window])
+    assert store.client.get(keys.moved_window(window.key, "demo", article_hash("a"),
+                                              article_hash("b"))) == "1"  # fmt: skip
+    assert store.client.get(window.key) is None
+    with pytest.raises(WindowLimited):
+        react(store, reader(3), "like", "a", windows=[window])
+    react(store, reader(4), "want", "b", address=address, cap=1)
+    with pytest.raises(CapReached):
+        react(store, reader(5), "want", "a", address=address, cap=1)
+    assert store.get_tallies("demo", ["b"], KEYS)["b"].counts == zeros(love=1, like=1, want=1)
