@@ -114,6 +114,18 @@ class Moves:
         alias = self.client.hget(keys.article_key(site, keys.article_hash(article)), "alias")
         return None if alias is None else str(alias)
 
+    def states(self, site: str, articles: Sequence[str]) -> dict[str, tuple[bool, str | None]]:
+        """Return, for each id, whether it has counts and the id it names if it is an alias."""
+        found: dict[str, tuple[bool, str | None]] = {}
+        for start in range(0, len(articles), 1000):
+            batch = articles[start : start + 1000]
+            pipe = self.client.pipeline(transaction=False)
+            for article in batch:
+                pipe.hmget(keys.article_key(site, keys.article_hash(article)), ["id", "alias"])
+            for article, (has_id, alias) in zip(batch, pipe.execute(), strict=True):
+                found[article] = (has_id is not None, alias)
+        return found
+
     def aliases(self, site: str, article: str) -> list[str]:
         """Return the ids moved into an article, oldest first."""
         key = keys.aliases_key(site, keys.article_hash(article))
