@@ -74,7 +74,7 @@ def test_a_move_answers_to_and_old_ids_keep_working(
     got = check(spec, client.get(f"{URL}/article?article=/old/a", headers=auth))
     assert got.get_json()["article"] == "/new/a"
     history = client.get(f"{URL}/history?article=/old/a", headers=auth).get_json()
-    assert history["article"] == "/new/a" and history["days"][-1]["counts"]["want"] == 1
+    assert history["article"] == "/new/a" and history["days"][-1]["counts"]["like"] == 1
     listed = client.get(f"{URL}/articles", headers=auth).get_json()["articles"]
     assert [a["article"] for a in listed] == ["/new/a"]
     export = client.get(f"{URL}/export?format=csv", headers=auth).get_data(as_text=True)
