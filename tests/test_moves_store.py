@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import redis
 
 from tests.helpers import KEYS, react, zeros
 from widget.store import (
@@ -195,3 +196,28 @@ def test_an_alias_is_no_second_budget(store: Store) -> None:
     with pytest.raises(CapReached):
         react(store, reader(5), "want", "a", address=address, cap=1)
     assert store.get_tallies("demo", ["b"], KEYS)["b"].counts == zeros(love=1, like=1, want=1)
+
+
+def test_a_move_sent_again_answers_what_it_did(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """redis-py sends a script again after a timeout: the second run must not refuse."""
+    react(store, reader(1), "love", "a")
+    react(store, reader(2), "like", "b")
+    script = (
+        store.moves.move_script
+        if isinstance(store.client, redis.Redis)
+        else store.moves.step_script
+    )
+
+    def twice(*args: Any, **kwargs: Any) -> Any:
+        script(*args, **kwargs)
+        return script(*args, **kwargs)
+
+    monkeypatch.setattr(store.moves, "move_script", twice)
+    monkeypatch.setattr(store.moves, "step_script", twice)
+    moved = store.moves.move("demo", "a", "b", KEYS)
+    assert {k: moved.after.get(k, 0) for k in KEYS} == zeros(love=1, like=1) and moved.merged
+    assert store.get_tallies("demo", ["b"], KEYS)["b"].counts == zeros(love=1, like=1)
+    assert history_sum(store, "b") == zeros(love=1, like=1)
+    assert_site_exact(store)

@@ -16,6 +16,9 @@
 -- Returns {"ok", cjson of move_merge's answer}, or {why}: "alias", "unknown", "conflict"
 -- (`to` is an alias or moving), "retry" (from's aliases changed since the caller read them).
 local to_id, day, id_member, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+-- Sent again by redis-py after a timeout, when the first run did move: answer as it did.
+local earlier = redis.call('GET', KEYS[9])
+if earlier then return {'ok', earlier} end
 local r = tonumber(ARGV[8])
 local reactions = {unpack(ARGV, 9, 8 + r)}
 local data, why = move_read({unpack(KEYS, 1, 4)}, to_id, false, ARGV[7])
