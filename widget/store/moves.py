@@ -147,9 +147,9 @@ class Moves:
         if source == target:
             raise MoveRefused("bad_request", "from and to are the same article")
         for _ in range(5):  # a race with another move of `to` or of from's aliases: again
-            resolved = target
-            for _hop in range(3):
-                resolved = self.resolve(site, resolved) or resolved
+            resolved, hops = target, 0
+            while (named := self.resolve(site, resolved)) is not None and hops < 3:
+                resolved, hops = named, hops + 1  # a second hop only mid-move on a cluster
             if resolved == source:
                 raise MoveRefused("conflict", f"{target[:64]!r} is an alias of {source[:64]!r}")
             if isinstance(self.client, redis.Redis):
