@@ -30,7 +30,7 @@ from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articl
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
 from .indexes import SiteIndexes
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
-from .moves import Moved, MoveRefused, Moves
+from .moves import Moved, MoveRefused, Moves, following
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Counts, Tally, iso, reader_digest
 from .rebuild import ReindexResult
 from .results import ReactionResult
@@ -59,7 +59,8 @@ class Store:
         self.moves = Moves(client, self.indexes)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
         # Bound once: the hot paths pay no call of the facade's own.
-        self.set_reaction = self.writes.set_reaction
+        # A moved article's reaction goes again where the move leads (moves.py).
+        self.set_reaction = following(client, self.writes.set_reaction)
         self.get_tallies = Counts(client, self.windows).get_tallies
 
     def ping(self) -> bool:

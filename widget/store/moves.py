@@ -3,8 +3,9 @@
 A move to an article with no counts carries everything; onto one with counts it merges,
 each reader counting once (``lua/lib/move.lua`` says how, step by step). ``from`` keeps
 one field, ``alias``: every reaction script answers MOVED for it (``set_reaction.lua``),
-before it counts anything, and the caller (``writes.py``) sends the call again on the
-article it names, its per-article window and cap included (``follow``). A normal
+before it counts anything; ``writes.py`` raises Redirected, and ``Store.set_reaction``
+(``following``) sends the call again on the article it names, its per-article window and
+cap included (``follow``). A normal
 article pays nothing for this: the field is read by the HMGET the script made anyway,
 and the counts read asks for an alias's article only when one of its ids is an alias.
 
@@ -30,12 +31,13 @@ move (its op), so running it again finishes it.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import redis
 
@@ -71,6 +73,38 @@ class Moved:
     after: dict[str, int]
     source_counts: dict[str, int]
     merged: bool  # ``to`` had counts before
+
+
+class Redirected(Exception):
+    """A reaction script answered MOVED or MOVING: ``result`` is its answer."""
+
+    def __init__(self, result: Sequence[Any]) -> None:
+        super().__init__(result[0])
+        self.result = result
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def following(client: Client, set_reaction: F) -> F:
+    """Return ``set_reaction`` (writes.py's) sending a call again where a move leads."""
+
+    def call(
+        site: str, article: str, reader: str, reaction: str | None,
+        reaction_keys: Sequence[str], **options: Any,
+    ) -> Any:  # fmt: skip
+        hops = 0
+        while True:
+            try:
+                return set_reaction(site, article, reader, reaction, reaction_keys, **options)
+            except Redirected as moved:
+                windows = options.get("windows", ())
+                article, options["windows"] = follow(
+                    client, site, article, moved.result, windows, hops
+                )
+                hops += 1
+
+    return cast(F, functools.update_wrapper(call, set_reaction))
 
 
 def follow(

@@ -35,7 +35,7 @@ from . import keys
 from .articles import Admission, ArticleRefused, Articles
 from .client import Client, ScriptCall, read_with_script, register_script, run_script, run_scripts
 from .indexes import ONCE_TTL_SECONDS, SiteIndexes
-from .moves import REDIRECTS, follow
+from .moves import REDIRECTS, Redirected
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
 from .results import ReactionResult
 from .windows import Window, Windows, in_slot, raise_if_limited, window_args
@@ -70,7 +70,6 @@ class ReactionWrites:
         closes_before: str = "",
         admission: Admission | None = None,
         windows: Sequence[Window] = (),
-        hops: int = 0,
     ) -> Tally:
         """Set (or, with None, withdraw) one reader's reaction and return the new counts.
 
@@ -125,15 +124,8 @@ class ReactionWrites:
         else:
             result = self._on_cluster(call, admission, windows)
         answer = ReactionResult(int(result[0]))
-        if answer in REDIRECTS:
-            # -- A moved article (moves.py): the call goes again, on the id the alias
-            # names, or on the same id once a cluster's move of it is over. --
-            article, windows = follow(self.client, site, article, result, windows, hops)
-            return self.set_reaction(
-                site, article, reader, reaction, reaction_keys, title=title, url=url,
-                now=now, address=address, cap=cap, closes_before=closes_before,
-                admission=admission, windows=windows, hops=hops + 1,
-            )  # fmt: skip
+        if answer in REDIRECTS:  # a moved article: Store.set_reaction follows it (moves.py)
+            raise Redirected(result)
         if answer == ReactionResult.ARTICLE_REFUSED:
             raise ArticleRefused(str(result[1]))
         if answer == ReactionResult.ARTICLE_CLOSED:
