@@ -51,10 +51,7 @@ def site_state(store: Store) -> dict[str, Any]:
         state[name] = {m: s for m, s in pairs if name != "recent"} or sorted(m for m, _ in pairs)
     state["titles"] = sorted(store.client.zrange(keys.site_key("demo", "titles"), 0, -1))
     days = store.client.hgetall(keys.site_key("demo", "days"))
-    sums = dict.fromkeys(KEYS, 0)
-    for field, change in days.items():
-        sums[field.split(":", 1)[1]] += int(change)
-    state["days"] = sums
+    state["days"] = {field: int(change) for field, change in days.items() if int(change)}
     return state
 
 
