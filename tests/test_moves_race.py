@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 
 from tests.helpers import KEYS, react
 from tests.test_moves_store import assert_site_exact, history_sum
@@ -107,3 +108,34 @@ def test_a_reaction_checked_before_the_move_and_written_after_counts_once(
     assert history_sum(store, "to") == tally.counts
     assert_site_exact(store)
     assert store.client.zscore(keys.index_key("demo", "total"), article_hash("from")) is None
+
+
+def test_a_move_cut_short_on_a_cluster_is_finished_by_running_it_again(
+    store: Store, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "cluster":
+        pytest.skip("one Redis moves in one script: nothing to cut")
+    react(store, "reader-aaaaaaaaaaaa", "love", "from")
+    react(store, "reader-bbbbbbbbbbbb", "like", "from")
+    react(store, "reader-aaaaaaaaaaaa", "like", "to")
+    step = store.moves.step_script
+
+    def cut(*args: Any, **kwargs: Any) -> Any:
+        if kwargs["args"][0] == "finish":
+            raise ConnectionError("the node went away")
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(store.moves, "step_script", cut)
+    with pytest.raises(ConnectionError):
+        store.moves.move("demo", "from", "to", KEYS)
+    monkeypatch.setattr(store.moves, "step_script", step)
+    monkeypatch.setattr("widget.store.moves.MAX_HOPS", 3)  # no two seconds of waiting here
+    with pytest.raises(redis.exceptions.TryAgainError):  # from waits for its move to end
+        react(store, "reader-cccccccccccc", "want", "from")
+    moved = store.moves.move("demo", "from", "to", KEYS)
+    assert moved.merged
+    assert react(store, "reader-cccccccccccc", "want", "from").counts == {
+        "love": 0, "like": 2, "want": 1, "had": 0, "hated": 0,
+    }  # fmt: skip
+    assert history_sum(store, "to") == {"love": 0, "like": 2, "want": 1, "had": 0, "hated": 0}
+    assert_site_exact(store)
