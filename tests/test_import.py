@@ -210,3 +210,28 @@ def test_an_import_may_pass_the_article_ceiling_and_says_so(
     result = runner.invoke(args=["import", "demo", path])
     assert result.exit_code == 0 and "imported 3 articles, 3 reactions" in result.output
     assert "now holds 3 articles, over MAX_ARTICLES_PER_SITE (2)" in result.output
+
+
+def test_imported_counts_move_with_their_article_and_an_alias_takes_no_import(
+    runner: Any, client: Any, make_site: Any, store: Any, tmp_path: Path
+) -> None:
+    key = make_site("demo")
+    runner.invoke(
+        args=["import", "demo", write(tmp_path, "article,love,like\n/old,5,1\n/new,2,0\n")]
+    )
+    store.set_reaction("demo", "/old", "reader-000000000001", "love", KEYS)
+    store.set_reaction("demo", "/new", "reader-000000000002", "like", KEYS)
+    moved = runner.invoke(args=["articles", "move", "demo", "/old", "/new"])
+    assert moved.exit_code == 0, moved.output
+    assert article(client, key, "/new")["counts"] == zeros(love=8, like=2)
+    # The imported part moved too: importing /new again replaces both imports (5+1 and 2).
+    again = runner.invoke(args=["import", "demo", write(tmp_path, "article,love,like\n/new,1,0\n")])
+    assert again.exit_code == 0, again.output
+    assert article(client, key, "/new")["counts"] == zeros(love=2, like=1)  # 1 + the 2 readers
+    # An alias is no article: a row naming it is refused, and nothing of the file is written.
+    before = snapshot(client, key)
+    refused = runner.invoke(
+        args=["import", "demo", write(tmp_path, "article,love\n/other,4\n/old,3\n")]
+    )
+    assert refused.exit_code == 1 and "'/old' was moved to '/new'" in refused.output
+    assert snapshot(client, key) == before

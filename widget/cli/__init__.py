@@ -1,6 +1,7 @@
 """The flask commands: ``flask --app widget sites ...``, ``reindex`` and ``demo-data``.
 
-The ``sites`` group lives here; ``reindex.py`` and ``demo_data.py`` hold the other two.
+The ``sites`` group lives here; ``reindex.py`` and ``demo_data.py`` hold the other two,
+``articles.py`` the ``articles`` group.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..sites.settings import change_settings, settings_json
 from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
 from ..store import STORAGE_ERRORS
+from .articles import articles_cli
 from .backup import backup_command, restore_command
 from .demo_data import demo_data_command
 from .importing import import_command
@@ -178,3 +180,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(reindex_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(articles_cli)

@@ -60,6 +60,8 @@ def import_command(
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         checked = READERS[fmt](file, site.reaction_keys, mapping)
+        if not checked.errors:
+            checked.errors.extend(_aliases_named(site.id, checked))
         _refuse_if_bad(file, checked)
         for column, left in sorted(checked.ignored.items()):
             click.echo(f"{column} is in no --map: its {left} reactions are left out", err=True)
@@ -105,6 +107,16 @@ def import_command(
             "Redis is out of memory (maxmemory): the import stopped part way; make room, "
             "then run it again (it replaces what it wrote)"
         ) from None
+
+
+def _aliases_named(site_id: str, checked: Checked) -> list[str]:
+    """Return an error for each row naming an alias: a moved article's id counts nothing."""
+    states = get_store().moves.states(site_id, [row.article for row in checked.rows])
+    return [
+        f"article {article[:80]!r} was moved to {alias[:80]!r}: import its counts under that id"
+        for article, (_, alias) in states.items()
+        if alias is not None
+    ]
 
 
 def _refuse_if_bad(file: Path, checked: Checked) -> None:

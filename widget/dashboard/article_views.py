@@ -1,4 +1,5 @@
-"""The dashboard's article page forms: change the title and URL, close or reopen voting.
+"""The dashboard's article page forms: change the title and URL, close or reopen voting,
+move or merge the article into another.
 
 The edit form is the publisher API's ``PATCH .../article`` in a plain form (no script):
 the same checks (``validation.check_title``, ``check_url``) and the same store method
@@ -14,10 +15,11 @@ from flask.typing import ResponseReturnValue
 from ..context import get_store
 from ..errors import ApiError
 from ..publisher.audit import record_article
+from ..publisher.moves import move_article
 from ..publisher.roles import Role, needs
 from ..sites import Site
 from ..store import ArticleRecord
-from ..validation import check_title, check_url
+from ..validation import check_article, check_title, check_url
 from .blueprint import bp
 from .session import csrf_checked
 from .views import article_page, requested_record, signed_in
@@ -92,3 +94,29 @@ def close_article() -> ResponseReturnValue:
         flash("There is no such article.", "error")
         return redirect(url_for("dashboard.articles"))
     return redirect(url_for("dashboard.article", article=article))
+
+
+@bp.post("/article/move")
+@needs(Role.EDITOR)
+@signed_in
+@csrf_checked(
+    "The form had expired, so nothing moved. Please try again.", "dashboard.article", "article"
+)
+def move_article_form() -> ResponseReturnValue:
+    """Move the article into another (merging when it has counts), as POST .../article/move;
+    a refused move shows the page again with the error by the field, and nothing moves."""
+    site: Site = g.site
+    record = requested_record()
+    if not isinstance(record, ArticleRecord):
+        return record
+    typed = request.form.get("to", "")
+    try:
+        if not typed.strip():
+            raise ApiError(400, "bad_request", "Name the article to move this one to")
+        moved = move_article(site, record.article, check_article(typed.strip()))
+    except ApiError as exc:
+        error = str(exc.description).rstrip(".") + "."
+        return article_page(record, move={"to": typed, "error": error}, status=exc.code or 400)
+    how = "Merged" if moved.merged else "Moved"
+    flash(f"{how} {record.article!r} into this article: its old id now counts here.", "info")
+    return redirect(url_for("dashboard.article", article=moved.article))

@@ -103,6 +103,7 @@ def requested_record() -> ArticleRecord | tuple[str, int]:
     site: Site = g.site
     article_id = _article_param()
     if article_id:
+        article_id = get_store().moves.resolve(site.id, article_id) or article_id  # an alias
         record = get_store().articles.record(site.id, article_id, site.reaction_keys)
         if record is not None:
             return record
@@ -204,6 +205,7 @@ def article_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    move: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     """Return the article page, its edit form holding the values typed (else the record's)."""
     days = _days_param()
@@ -217,6 +219,8 @@ def article_page(
             days=days,
             day_choices=DAY_CHOICES,
             history=history(get_store(), g.site, record.article, days),
+            move=move or {},
+            aliases=get_store().moves.aliases(g.site.id, record.article),
         ),
         status,
     )

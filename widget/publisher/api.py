@@ -11,6 +11,7 @@ from flask import Response, jsonify, stream_with_context
 from ..context import get_store
 from ..sites import Site
 from ..validation import MAX_QUERY_CHARS, bad_request
+from .articles import resolved
 from .audit import record_reset
 from .auth import require_publisher
 from .blueprint import article_param, bp, query_params
@@ -91,7 +92,7 @@ def article_history(site_id: str) -> Response:
     """Return one article's net change of each count per day."""
     site = require_publisher(site_id)
     params = query_params({"article", "days"})
-    article = article_param(params)
+    article = resolved(site, article_param(params))
     days = int_param(params, "days", DEFAULT_DAYS, 1, MAX_DAYS)
     return jsonify(history(get_store(), site, article, days))
 
@@ -125,7 +126,7 @@ def export(site_id: str) -> Response:
 def reset(site_id: str) -> Response:
     """Remove one article's counts, readers and history."""
     site = require_publisher(site_id)
-    article = article_param(query_params({"article"}))
+    article = resolved(site, article_param(query_params({"article"})))
     store = get_store()
     was = store.articles.record(site.id, article, site.reaction_keys)
     if store.articles.reset(site.id, article, site.reaction_keys) and was is not None:

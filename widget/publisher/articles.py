@@ -27,14 +27,26 @@ ARTICLE_FIELDS = frozenset({"title", "url", "closed"})
 MAX_BODY_BYTES = 4096
 
 
+def resolved(site: Site, article: str) -> str:
+    """Return the article an id names: itself, or the one an alias was moved to (moves.py)."""
+    return get_store().moves.resolve(site.id, article) or article
+
+
 def article_json(site: Site, article: str) -> dict[str, Any]:
-    """Return the article's object as ``articles`` lists it, with ``closed``; 404 if none."""
+    """Return the article's object as ``articles`` lists it, with ``closed`` and ``aliases``
+    (an alias answers for its article); 404 if none."""
     store = get_store()
+    article = resolved(site, article)
     record = store.articles.record(site.id, article, site.reaction_keys)
     if record is None:
         raise ApiError(404, "not_found", f"nobody reacted to {article[:64]!r} yet")
     # Closed by the publisher, or by the site's age rule (close_after_days).
-    return {**record_json(record), "closed": article_closed(store, site, article)}
+    closed = article_closed(store, site, article)
+    return {
+        **record_json(record),
+        "closed": closed,
+        "aliases": store.moves.aliases(site.id, article),
+    }
 
 
 def check_changes(body: dict[str, Any]) -> dict[str, str | None]:
@@ -71,7 +83,7 @@ def get_article(site_id: str) -> Response:
 def patch_article(site_id: str) -> Response:
     """Change an article's title, url or closed flag; it must have counts (else 404)."""
     site = require_publisher(site_id)
-    article = _article_param()
+    article = resolved(site, _article_param())
     changes = check_changes(json_body(max_bytes=MAX_BODY_BYTES, want_object=True))
     store = get_store()
     was = store.articles.record(site.id, article, site.reaction_keys)

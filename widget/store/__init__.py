@@ -14,6 +14,7 @@
     imports.py       store.imports: imported counts (from another tool), written in batches
     backup.py        store.backup: a site's records read out and written back (backup, restore)
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
+    moves.py         store.moves: moving and merging articles, their aliases
     site_records.py  store.sites: the sites' settings, and a site's deletion
     sessions.py      store.sessions: dashboard sessions, listed by the key they signed in with
     key_use.py       store.key_use: when each API key was last used (a write a minute at most)
@@ -37,6 +38,7 @@ from .imports import ImportRow, Imports
 from .indexes import SiteIndexes
 from .key_use import KeyUse
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
+from .moves import Moved, MoveRefused, Moves, following
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Counts, Tally, iso, reader_digest
 from .rebuild import ReindexResult
 from .results import ReactionResult
@@ -64,11 +66,13 @@ class Store:
         self.sessions = DashboardSessions(client)
         self.key_use = KeyUse(client)
         self.audit = AuditLog(client)
+        self.moves = Moves(client, self.indexes)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
         self.imports = Imports(client, self.indexes)
         self.backup = SiteBackup(client)
         # Bound once: the hot paths pay no call of the facade's own.
-        self.set_reaction = self.writes.set_reaction
+        # A moved article's reaction goes again where the move leads (moves.py).
+        self.set_reaction = following(client, self.writes.set_reaction)
         self.get_tallies = Counts(client, self.windows).get_tallies
 
     def ping(self) -> bool:
@@ -108,6 +112,8 @@ __all__ = [
     "CapReached",
     "Client",
     "ImportRow",
+    "MoveRefused",
+    "Moved",
     "ReactionResult",
     "ReindexResult",
     "Store",

@@ -68,6 +68,7 @@ class SiteIndexes:
             keys.site_key(site, "titles"),
             keys.site_key(site, "title-of"),
             *(keys.index_key(site, key) for key in fresh_keys),
+            keys.site_key(site, "moved"),  # the cluster's update_site.lua: moved articles
         ]
         args = [
             ah,

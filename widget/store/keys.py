@@ -7,6 +7,13 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
                                      publisher closed voting, "0": reopened it),
                                      "i:<reaction>" the imported part of c:<reaction>
                                      (counts from another tool: imports.py)
+                                     An alias (a moved article, moves.py) holds only
+                                     "alias" -> the id it names; while a cluster's move
+                                     runs, the article also holds "moving" -> that id
+                                     and "moving-op" -> the move's op
+    rx:m:{<site>|<ah>}        list   the ids moved into the article, oldest first
+    rx:mv:{<site>|<ah>}:<op>  string one move's merge into this article, as it answered
+                                     (a cluster's step sent again; expires after a day)
     rx:r:{<site>|<ah>}        hash   reader digest -> reaction key
     rx:h:{<site>|<ah>}        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:s:{<site>}:total       zset   article hash -> total       (per-site indexes,
@@ -30,6 +37,9 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:o:<op>      string "this call's site-index update was applied" (a minute)
     rx:s:{<site>}:titles      zset   "<casefolded title>\\0<ah>" scored 0: articles A to Z
     rx:s:{<site>}:title-of    hash   article hash -> its member of :titles
+    rx:s:{<site>}:moved       hash   alias's hash -> the hash of the article it names:
+                                     a reaction's late index update skips it (moves.py)
+    rx:s:{<site>}:o:mv-<op>   string "this move's site-index update was applied" (a day)
     rx:rl:LIMITER/<id>/...    string a rate-limit window, named as flask-limiter names it
                                      (windows.py): <id> is "a:{<address hash>}" (an
                                      address's windows share a slot) or, for the limit
@@ -212,3 +222,18 @@ def title_member(title: str, ah: str) -> str:
 def member_hash(member: str) -> str:
     """Return the article hash at the end of a title index member."""
     return member.rpartition("\0")[2]
+
+
+def aliases_key(site: str, ah: str) -> str:
+    """Return the list of the ids moved into an article (moves.py), oldest first."""
+    return f"{PREFIX}:m:{_article_tag(site, ah)}"
+
+
+def move_result_key(site: str, ah: str, op: str) -> str:
+    """Return the key that keeps one move's merge into an article (in its slot) for a day."""
+    return f"{PREFIX}:mv:{_article_tag(site, ah)}:{op}"
+
+
+def moved_window(window_key: str, site: str, ah: str, to_ah: str) -> str:
+    """Return a rate-limit window's key with an article's tag turned into another's."""
+    return window_key.replace(_article_tag(site, ah), _article_tag(site, to_ah))

@@ -81,20 +81,35 @@ class Counts:
 
         The ``windows`` are counted in the same trip (WindowLimited when one is over).
         """
-        fields = [*(f"c:{key}" for key in reaction_keys), "first", "closed"]
+        # "alias": a moved article's id (moves.py), read in the same HMGET, so an article
+        # that is no alias costs nothing more; an alias's article is read in a second trip.
+        fields = [*(f"c:{key}" for key in reaction_keys), "first", "closed", "alias"]
         digest = reader_digest(reader) if reader else None
+        replies = iter(self.windows.read(windows, self._commands(site, articles, fields, digest)))
+        tallies: dict[str, Tally] = {}
+        aliases: dict[str, str] = {}
+        for article in articles:
+            values = next(replies)
+            mine = next(replies) if digest else None
+            *values, first, closed, alias = values
+            if alias is not None:
+                aliases[article] = alias
+            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
+            tallies[article] = Tally(counts, mine, first, None if closed is None else closed == "1")
+        if aliases:
+            targets = list(dict.fromkeys(aliases.values()))
+            moved = self.get_tallies(site, targets, reaction_keys, reader)
+            tallies.update({article: moved[target] for article, target in aliases.items()})
+        return tallies
+
+    @staticmethod
+    def _commands(
+        site: str, articles: Sequence[str], fields: Sequence[str], digest: str | None
+    ) -> list[tuple[str, ...]]:
         commands: list[tuple[str, ...]] = []
         for article in articles:
             article_key, readers_key, _ = keys.article_keys(site, keys.article_hash(article))
             commands.append(("HMGET", article_key, *fields))
             if digest:
                 commands.append(("HGET", readers_key, digest))
-        replies = iter(self.windows.read(windows, commands))
-        tallies: dict[str, Tally] = {}
-        for article in articles:
-            values = next(replies)
-            mine = next(replies) if digest else None
-            *values, first, closed = values
-            counts = {k: int(v or 0) for k, v in zip(reaction_keys, values, strict=True)}
-            tallies[article] = Tally(counts, mine, first, None if closed is None else closed == "1")
-        return tallies
+        return commands

@@ -21,3 +21,5 @@ class ReactionResult(IntEnum):
     ARTICLE_REFUSED = -4  # the site refused the new article: {ARTICLE_REFUSED, code}
     WINDOW_LIMITED = -5  # a rate-limit window refused: {WINDOW_LIMITED, window, TTL, count}
     PLANNED = -6  # a cluster's first trip: every check passed, nothing written: {PLANNED, old}
+    MOVED = -7  # the id is an alias (moves.py): {MOVED, the id it names}
+    MOVING = -8  # a cluster's move of the article is under way: {MOVING}, try again

@@ -35,6 +35,7 @@ from . import keys
 from .articles import Admission, ArticleRefused, Articles
 from .client import Client, ScriptCall, read_with_script, register_script, run_script, run_scripts
 from .indexes import ONCE_TTL_SECONDS, SiteIndexes
+from .moves import REDIRECTS, Redirected
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
 from .results import ReactionResult
 from .windows import Window, Windows, in_slot, raise_if_limited, window_args
@@ -128,6 +129,8 @@ class ReactionWrites:
         else:
             result = self._on_cluster(call, admission, windows)
         answer = ReactionResult(int(result[0]))
+        if answer in REDIRECTS:  # a moved article: Store.set_reaction follows it (moves.py)
+            raise Redirected(result)
         if answer == ReactionResult.ARTICLE_REFUSED:
             raise ArticleRefused(str(result[1]))
         if answer == ReactionResult.ARTICLE_CLOSED:
@@ -217,7 +220,7 @@ class ReactionWrites:
     def _write(self, call: _Call, old: str | None, admission: Admission | None) -> list[Any]:
         # Second trip, to two nodes at once: the write, and the site's indexes moved as the
         # first trip foresaw. Only a race (the same reader's other request, a publisher's
-        # close or reset in between) makes the write differ; a third call then moves the
+        # close, reset or move in between) makes the write differ; a third call then moves the
         # site's indexes from what they were told to what was done.
         write: ScriptCall = (self.article_script, call.article_keys, ["", "", 0, *call.args])
         site = self.indexes.update_call(

@@ -55,6 +55,8 @@ local RESULT = {
   ARTICLE_REFUSED = -4,  -- admit() refused the new article: {ARTICLE_REFUSED, code}
   WINDOW_LIMITED = -5,   -- a rate-limit window refused: {WINDOW_LIMITED, window, TTL, count}
   PLANNED = -6,          -- checks.plan: every check passed, nothing written: {PLANNED, old}
+  MOVED = -7,            -- the id is an alias (store/moves.py): {MOVED, the id it names}
+  MOVING = -8,           -- a cluster's move of the article is under way: {MOVING}, try again
 }
 
 local function set_reaction(K, A, checks)
@@ -63,6 +65,14 @@ local function set_reaction(K, A, checks)
 
   local earlier = redis.call('GET', done)
   if earlier then return cjson.decode(earlier) end
+  -- A moved article (store/moves.py): its hash holds "alias" (or, while a cluster's move
+  -- runs, "moving") and no counts; the caller sends the call again on the id it names.
+  -- Before the windows, so that they are counted once, on the article the id resolves to.
+  -- The one read of the article's fields, the closing's below included: no extra command.
+  local first, closed, id, alias, moving =
+    unpack(redis.call('HMGET', article, 'first', 'closed', 'id', 'alias', 'moving'))
+  if alias then return {RESULT.MOVED, alias} end
+  if moving then return {RESULT.MOVING} end
   local limited = checks.limited()
   if limited then return limited end
 
@@ -83,7 +93,6 @@ local function set_reaction(K, A, checks)
 
   -- Closed: by the publisher ("closed" 1), else by age unless the publisher reopened it
   -- ("closed" 0). Read here, in the one round trip of the write.
-  local first, closed, id = unpack(redis.call('HMGET', article, 'first', 'closed', 'id'))
   if closed == '1' or (closed ~= '0' and first and A[12] ~= '' and first <= A[12]) then
     return counts({RESULT.ARTICLE_CLOSED, '', 0})
   end

@@ -1,0 +1,52 @@
+"""The dashboard's "Move or merge" form on an article's page: CSRF-checked, clear errors."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from tests.helpers import KEYS
+from tests.test_dashboard import csrf_of, react, sign_in
+from widget.store import Store
+
+
+def test_the_form_moves_and_merges(
+    client: Any, make_site: Callable[..., str], store: Store
+) -> None:
+    sign_in(client, make_site("demo"))
+    react(store, "/old", 1, "love")
+    react(store, "/new", 2, "like")
+    page = client.get("/dashboard/article?article=/old").get_data(as_text=True)
+    assert "Move or merge" in page
+    token = csrf_of(page)
+    for forged in (None, "forged"):
+        data = {"article": "/old", "to": "/new"} | ({"csrf": forged} if forged else {})
+        client.post("/dashboard/article/move", data=data)
+        assert store.moves.resolve("demo", "/old") is None
+    for to, status, message in (
+        ("", 400, "Name the article to move this one to."),
+        ("/old", 400, "from and to are the same article."),
+        ("x\u0001", 400, "an article id may not hold control characters."),
+    ):
+        res = client.post(
+            "/dashboard/article/move", data={"article": "/old", "to": to, "csrf": token}
+        )
+        shown = html.unescape(res.get_data(as_text=True))
+        assert res.status_code == status and f"Nothing moved: {message}" in shown, shown
+        assert store.moves.resolve("demo", "/old") is None
+    res = client.post(
+        "/dashboard/article/move", data={"article": "/old", "to": "/new", "csrf": token}
+    )
+    assert res.status_code == 302 and res.headers["Location"].endswith("article=/new")
+    shown = html.unescape(client.get(res.headers["Location"]).get_data(as_text=True))
+    assert "Merged '/old' into this article" in shown
+    assert store.get_tallies("demo", ["/new"], KEYS)["/new"].total == 2
+    # The old id's page is the new article's, which names it among its moved ids.
+    old = html.unescape(client.get("/dashboard/article?article=/old").get_data(as_text=True))
+    assert 'data-testid="aliases"' in old and "/old" in old and 'value="/new"' in old
+    res = client.post(
+        "/dashboard/article/move", data={"article": "/new", "to": "/old", "csrf": token}
+    )
+    assert res.status_code == 409
+    assert "is an alias of" in html.unescape(res.get_data(as_text=True))
