@@ -72,6 +72,8 @@ RATELIMIT_WRITE = "RATELIMIT_WRITE"
 RATELIMIT_WRITE_ARTICLE = "RATELIMIT_WRITE_ARTICLE"
 RATELIMIT_PUBLISHER = "RATELIMIT_PUBLISHER"
 RATELIMIT_SIGNIN = "RATELIMIT_SIGNIN"
+RATELIMIT_READYZ = "RATELIMIT_READYZ"
+METRICS_TOKEN = "METRICS_TOKEN"
 READERS_PER_ADDRESS_PER_ARTICLE = "READERS_PER_ADDRESS_PER_ARTICLE"
 MAX_ARTICLES_PER_SITE = "MAX_ARTICLES_PER_SITE"
 NEW_ARTICLES_PER_ADDRESS_PER_DAY = "NEW_ARTICLES_PER_ADDRESS_PER_DAY"
@@ -179,6 +181,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Dashboard sign-in attempts per client address.",
     ),
     Setting(
+        RATELIMIT_READYZ,
+        "120/minute",
+        str,
+        "`/readyz` probes per client address (each one writes to Redis and asks its INFO); "
+        "a load balancer probing every second stays well inside.",
+    ),
+    Setting(
         READERS_PER_ADDRESS_PER_ARTICLE,
         50,
         _non_negative_int,
@@ -198,6 +207,13 @@ SETTINGS: tuple[Setting, ...] = (
         _non_negative_int,
         "New articles (first reactions) one client address may start on one site per UTC "
         "day (429 `new_article_budget`). Applies with rate limits on. `0`: no budget.",
+    ),
+    Setting(
+        METRICS_TOKEN,
+        None,
+        str,
+        "When set, `/metrics` answers only `Authorization: Bearer <this>` (401 otherwise). "
+        "Unset: `/metrics` is public, so keep it off the internet.",
     ),
     Setting(
         LOG_FORMAT,
