@@ -196,10 +196,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         MAX_ARTICLES_PER_SITE,
-        1_000_000,
+        100_000,
         _non_negative_int,
         "The most articles one site may hold; a reaction that would start one more is "
-        "refused (403 `article_limit`). `0`: no ceiling.",
+        "refused (403 `article_limit`). `0`: no ceiling. Made-up articles take up to "
+        "7,000 bytes each, so the default (700 MB at most) fits the shipped "
+        "`REDIS_MAXMEMORY=1gb`; raise both together.",
     ),
     Setting(
         NEW_ARTICLES_PER_ADDRESS_PER_DAY,

@@ -12,7 +12,8 @@ value read from the config at request time (each an environment variable, ``conf
 * ``RATELIMIT_PUBLISHER``: publisher API requests per site API key; requests without the
   site's key are counted per address instead, so guessing keys is limited too
   (``publisher/blueprint.py``);
-* ``RATELIMIT_SIGNIN``: dashboard sign-in attempts per address (``dashboard/views.py``).
+* ``RATELIMIT_SIGNIN``: dashboard sign-in attempts per address (``dashboard/views.py``);
+* ``RATELIMIT_READYZ``: ``/readyz`` probes per address (``ops/health.py``).
 
 The ballot-stuffing cap (``READERS_PER_ADDRESS_PER_ARTICLE``) is not a limit of this
 module: it has to be checked in the same atomic step as the write (``store.set_reaction``).
@@ -35,8 +36,9 @@ Design choices, said once here:
   reads must still be served: a window Redis cannot count is counted in the process's own
   memory instead (``SparedRedisStorage`` here, ``store/windows.py`` for the reader API),
   so each limit still holds, per worker, until Redis has room again.
-* Health, readiness, metrics, the OpenAPI document, the widget's strings (``i18n``) and
-  static files carry no limit: none reads Redis.
+* Health, metrics, the OpenAPI document, the widget's strings (``i18n``) and static files
+  carry no limit: none reads Redis. Readiness does (a write and an INFO), so it has one
+  per address, ``RATELIMIT_READYZ`` (``ops/health.py``).
 * flask-limiter keeps its storage and its on/off switch on the ``Limiter``, not per app:
   the app initialised last in a process sets them. The service makes one app per
   process; the tests make one at a time.
