@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 import redis
+from openapi_core import OpenAPI
 
 from tests.helpers import app_config
+from tests.test_openapi import check
 from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
+from widget.ops.health import openapi_document
 
 TOKEN = "a-long-random-metrics-token"
 
@@ -101,3 +104,12 @@ def test_a_made_up_site_id_is_in_no_key(
     assert any(key.startswith("rx:rl:") and "{demo|" in key for key in keys)  # counted
     assert max(len(key.encode()) for key in keys) <= 200, max(keys, key=len)[:120]
     assert not any("zzzz" in key for key in keys)
+
+
+def test_the_answers_of_metrics_and_readyz_are_the_documents(make_app: Callable[..., Any]) -> None:
+    spec = OpenAPI.from_dict(openapi_document())
+    client = make_app(METRICS_TOKEN=TOKEN, RATELIMIT_READYZ="1/minute").test_client()
+    check(spec, client.get("/metrics"))  # 401
+    check(spec, client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}))
+    check(spec, client.get("/readyz"))
+    check(spec, client.get("/readyz"))  # 429
