@@ -8,7 +8,10 @@ up leaves no key that holds it.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +116,28 @@ def test_the_answers_of_metrics_and_readyz_are_the_documents(make_app: Callable[
     check(spec, client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}))
     check(spec, client.get("/readyz"))
     check(spec, client.get("/readyz"))  # 429
+
+
+@pytest.mark.slow  # a redis-server of its own, on a unix socket
+def test_a_unix_socket_redis_url_serves_with_its_limits(redis_server: RedisServer) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="rx", dir="/tmp"))  # a socket path is short
+    socket = folder / "redis.sock"
+    unix = ("--unixsocket", str(socket), "--unixsocketperm", "700")
+    server = RedisServer(folder, appendonly=False, extra_args=unix).start()
+    app = create_app(
+        app_config(
+            redis_server, REDIS_URL=f"unix://{socket}", RATELIMIT_ENABLED=True,
+            RATELIMIT_PUBLISHER="1/minute",
+        )
+    )  # fmt: skip
+    try:
+        with app.app_context():
+            _, key = get_sites().create("demo", "Demo", [])
+        client = app.test_client()
+        bearer = {"Authorization": f"Bearer {key}"}
+        statuses = [client.get("/v1/sites/demo/summary", headers=bearer).status_code for _ in "ab"]
+        assert statuses == [200, 429]
+    finally:
+        app.extensions["reactions.store"].client.close()
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

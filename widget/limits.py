@@ -173,6 +173,8 @@ def storage_uri(redis_url: str, cluster: bool) -> str:
     if cluster and scheme == "redis":
         # limits' cluster URI has no database number: a cluster has only database 0.
         return f"{SPARED}redis+cluster://{rest.split('/', 1)[0]}"
+    if not cluster and scheme == "unix":  # limits names redis-py's unix:// "redis+unix://"
+        return f"{SPARED}redis+unix://{rest}"
     if not cluster and f"{SPARED}{scheme}" in SparedRedisStorage.STORAGE_SCHEME:
         return f"{SPARED}{redis_url}"
     return redis_url
