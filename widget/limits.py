@@ -35,7 +35,8 @@ Design choices, said once here:
 * When Redis answers but refuses writes for want of memory (``maxmemory``, noeviction),
   reads must still be served: a window Redis cannot count is counted in the process's own
   memory instead (``SparedRedisStorage`` here, ``store/windows.py`` for the reader API),
-  so each limit still holds, per worker, until Redis has room again.
+  from what Redis held of it, so each limit still holds, per worker, until Redis has
+  room again.
 * Health, metrics, the OpenAPI document, the widget's strings (``i18n``) and static files
   carry no limit: none reads Redis. Readiness does (a write and an INFO), so it has one
   per address, ``RATELIMIT_READYZ`` (``ops/health.py``).
@@ -121,14 +122,26 @@ SPARED = "rx+"
 
 
 def _count_spared(
-    spare: list[MemoryStorage], error: ResponseError, key: str, expiry: int, amount: int
+    storage: SparedRedisStorage | SparedRedisClusterStorage,
+    error: ResponseError,
+    key: str,
+    expiry: float,
+    amount: int,
 ) -> int:
-    """Count a hit that Redis refused for want of memory in the process's memory, or raise."""
+    """Count a hit that Redis refused for want of memory in the process's memory, or raise.
+
+    A window this process has not counted yet starts from what Redis holds of it (reads).
+    """
     if not is_out_of_memory(error):
         raise error
-    if not spare:  # made on first use: most processes never need one
-        spare.append(MemoryStorage())
-    return spare[0].incr(key, expiry, amount)
+    if not storage.spare:  # made on first use: most processes never need one
+        storage.spare.append(MemoryStorage())
+    spare, name = storage.spare[0], storage.prefixed_key(key)
+    if not spare.get(name):
+        held, left = storage.get(key), storage.get_expiry(key) - time.time()
+        if held and left > 0:
+            expiry, amount = left, amount + held
+    return spare.incr(name, expiry, amount)
 
 
 class SparedRedisStorage(RedisStorage):
@@ -145,7 +158,7 @@ class SparedRedisStorage(RedisStorage):
         try:
             return super().incr(key, expiry, amount)
         except ResponseError as exc:
-            return _count_spared(self.spare, exc, self.prefixed_key(key), expiry, amount)
+            return _count_spared(self, exc, key, expiry, amount)
 
 
 class SparedRedisClusterStorage(RedisClusterStorage):
@@ -162,7 +175,7 @@ class SparedRedisClusterStorage(RedisClusterStorage):
         try:
             return super().incr(key, expiry, amount)
         except ResponseError as exc:
-            return _count_spared(self.spare, exc, self.prefixed_key(key), expiry, amount)
+            return _count_spared(self, exc, key, expiry, amount)
 
 
 def storage_uri(redis_url: str, cluster: bool) -> str:

@@ -11,7 +11,8 @@ limits and names each window as flask-limiter would, so a window is the same whi
 Reads never need free memory: while Redis refuses writes for want of it (``maxmemory``,
 noeviction), a window it cannot count is counted in the process's own memory instead (the
 ``limits`` library's ``MemoryStorage``, as flask-limiter's in-memory fallback does), so the
-read is served and its limit still holds, per worker, until Redis has room again.
+read is served and its limit still holds, per worker (each starting from what Redis
+held of the window), until Redis has room again.
 """
 
 from __future__ import annotations
@@ -101,9 +102,23 @@ class Windows:
         return MemoryStorage()
 
     def hit_in_memory(self, windows: Sequence[Window]) -> None:
-        """Count the windows in order in the process's memory, as ``hit_windows`` does."""
+        """Count the windows in order in the process's memory, as ``hit_windows`` does.
+
+        A window this process has not counted yet starts from what Redis holds of it (a
+        read, one trip), so a client over a limit when Redis filled stays refused.
+        """
+        fresh = [w for w in windows if not self.spare.get(w.key)]
+        held: dict[str, tuple[int, float]] = {}
+        if fresh:
+            replies = read_commands(
+                self.client, [c for w in fresh for c in (("GET", w.key), ("PTTL", w.key))]
+            )
+            for w, count, pttl in zip(fresh, replies[::2], replies[1::2], strict=True):
+                if count and int(pttl) > 0:
+                    held[w.key] = (int(count), int(pttl) / 1000)
         for w in windows:
-            count = self.spare.incr(w.key, w.seconds)
+            before, seconds = held.get(w.key, (0, w.seconds))
+            count = self.spare.incr(w.key, seconds, before + 1)
             if count > w.amount:
                 raise WindowLimited(w, int(self.spare.get_expiry(w.key) - time.time()), count)
 
