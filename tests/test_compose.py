@@ -30,10 +30,12 @@ def compose(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("docker-compose")
     if binary is None:
         pytest.fail("no docker-compose: the test command installs Debian's docker-compose")
-    # A clean environment: the caller's REDIS_URL or SECRET_KEY must not leak in.
+    # A clean environment: the caller's REDIS_URL or SECRET_KEY must not leak in. The
+    # metrics token is set unless a test says otherwise ("": unset).
+    env = {"METRICS_TOKEN": "a-metrics-token", **env}
     return subprocess.run(
         [binary, "--project-directory", str(ROOT), "-f", str(COMPOSE), *args],
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", **env},
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", **{k: v for k, v in env.items() if v}},
         capture_output=True,
         text=True,
         timeout=30,
@@ -54,6 +56,16 @@ def test_compose_without_secret_key_fails_with_a_clear_message() -> None:
     result = compose("config", "-q")
     assert result.returncode != 0
     assert "set SECRET_KEY" in result.stderr
+
+
+def test_compose_without_a_metrics_token_fails_with_a_clear_message() -> None:
+    result = compose("config", "-q", SECRET_KEY="x", METRICS_TOKEN="")
+    assert result.returncode != 0
+    assert "set METRICS_TOKEN" in result.stderr
+
+
+def test_compose_passes_the_metrics_token_on(config: dict[str, Any]) -> None:
+    assert config["services"]["web"]["environment"]["METRICS_TOKEN"] == "a-metrics-token"
 
 
 def test_redis_keeps_its_data_and_reports_its_health(config: dict[str, Any]) -> None:

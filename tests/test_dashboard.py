@@ -188,7 +188,7 @@ def test_the_overview_shows_what_the_ballot_stuffing_cap_refused(
     html = client.get("/dashboard/").get_data(as_text=True)
     assert ">0 refused by the cap in 30 days<" in html
     # Rate limits are off in the tests' app: the budget of new articles is off with them.
-    assert "The site may hold 1,000,000 articles; no address has a budget" in html
+    assert "The site may hold 100,000 articles; no address has a budget" in html
     for reader in range(4):  # one address, four fresh tokens, a cap of one
         with contextlib.suppress(CapReached):
             react(store, "a1", reader, "love", address="addr-1", cap=1)

@@ -476,6 +476,7 @@ def test_a_request_refused_before_redis_spends_its_window_and_gets_the_429(
 def test_the_windows_are_the_ones_flask_limiter_names(
     make_app: Any, redis_client: redis.Redis
 ) -> None:
+    from flask import g
     from limits import parse
 
     from widget.limits import address_article_key_of, address_key
@@ -486,6 +487,7 @@ def test_the_windows_are_the_ones_flask_limiter_names(
     assert get(client).status_code == 200
     assert post(client, reader(1)).status_code == 200
     with app.test_request_context(environ_base=env()):
+        g.site = get_sites().get(SITE)  # the site the request found names the window
         names = {
             parse("3/minute").key_for(address_key(), "reader_api.get_counts"),
             parse("4/minute").key_for(address_key(), "reader_api.set_reaction"),

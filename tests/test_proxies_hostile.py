@@ -88,7 +88,7 @@ def compose_environment() -> dict[str, Any]:
     result = subprocess.run(
         [binary, "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"),
          "config"],
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "SECRET_KEY": "x" * 64},
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "SECRET_KEY": "x" * 64, "METRICS_TOKEN": "m"},
         capture_output=True,
         text=True,
         timeout=30,

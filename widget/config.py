@@ -72,6 +72,8 @@ RATELIMIT_WRITE = "RATELIMIT_WRITE"
 RATELIMIT_WRITE_ARTICLE = "RATELIMIT_WRITE_ARTICLE"
 RATELIMIT_PUBLISHER = "RATELIMIT_PUBLISHER"
 RATELIMIT_SIGNIN = "RATELIMIT_SIGNIN"
+RATELIMIT_READYZ = "RATELIMIT_READYZ"
+METRICS_TOKEN = "METRICS_TOKEN"
 READERS_PER_ADDRESS_PER_ARTICLE = "READERS_PER_ADDRESS_PER_ARTICLE"
 MAX_ARTICLES_PER_SITE = "MAX_ARTICLES_PER_SITE"
 NEW_ARTICLES_PER_ADDRESS_PER_DAY = "NEW_ARTICLES_PER_ADDRESS_PER_DAY"
@@ -179,6 +181,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Dashboard sign-in attempts per client address.",
     ),
     Setting(
+        RATELIMIT_READYZ,
+        "120/minute",
+        str,
+        "`/readyz` probes per client address (each one writes to Redis and asks its INFO); "
+        "a load balancer probing every second stays well inside.",
+    ),
+    Setting(
         READERS_PER_ADDRESS_PER_ARTICLE,
         50,
         _non_negative_int,
@@ -188,10 +197,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         MAX_ARTICLES_PER_SITE,
-        1_000_000,
+        100_000,
         _non_negative_int,
         "The most articles one site may hold; a reaction that would start one more is "
-        "refused (403 `article_limit`). `0`: no ceiling.",
+        "refused (403 `article_limit`). `0`: no ceiling. Made-up articles take up to "
+        "7,000 bytes each, so the default (700 MB at most) fits the shipped "
+        "`REDIS_MAXMEMORY=1gb`; raise both together.",
     ),
     Setting(
         NEW_ARTICLES_PER_ADDRESS_PER_DAY,
@@ -200,6 +211,13 @@ SETTINGS: tuple[Setting, ...] = (
         "New articles (first reactions) one client address may start on one site per UTC "
         "day (429 `new_article_budget`); an IPv6 /48 shares 8 times it. Applies with rate "
         "limits on. `0`: no budget.",
+    ),
+    Setting(
+        METRICS_TOKEN,
+        None,
+        str,
+        "When set, `/metrics` answers only `Authorization: Bearer <this>` (401 otherwise). "
+        "Unset: `/metrics` is public, so keep it off the internet.",
     ),
     Setting(
         LOG_FORMAT,

@@ -12,7 +12,8 @@ value read from the config at request time (each an environment variable, ``conf
 * ``RATELIMIT_PUBLISHER``: publisher API requests per site API key; requests without the
   site's key are counted per address instead, so guessing keys is limited too
   (``publisher/blueprint.py``);
-* ``RATELIMIT_SIGNIN``: dashboard sign-in attempts per address (``dashboard/views.py``).
+* ``RATELIMIT_SIGNIN``: dashboard sign-in attempts per address (``dashboard/views.py``);
+* ``RATELIMIT_READYZ``: ``/readyz`` probes per address (``ops/health.py``).
 
 The ballot-stuffing cap (``READERS_PER_ADDRESS_PER_ARTICLE``) is not a limit of this
 module: it has to be checked in the same atomic step as the write (``store.set_reaction``).
@@ -31,8 +32,14 @@ Design choices, said once here:
   endpoint itself would meet a moment later, so the answer is the same 503
   ``storage_unavailable`` after one timeout instead of two. Every limited endpoint needs
   Redis for its data, so nothing that could have been served is turned away.
-* Health, readiness, metrics, the OpenAPI document, the widget's strings (``i18n``) and
-  static files carry no limit: none reads Redis.
+* When Redis answers but refuses writes for want of memory (``maxmemory``, noeviction),
+  reads must still be served: a window Redis cannot count is counted in the process's own
+  memory instead (``SparedRedisStorage`` here, ``store/windows.py`` for the reader API),
+  from what Redis held of it, so each limit still holds, per worker, until Redis has
+  room again.
+* Health, metrics, the OpenAPI document, the widget's strings (``i18n``) and static files
+  carry no limit: none reads Redis. Readiness does (a write and an INFO), so it has one
+  per address, ``RATELIMIT_READYZ`` (``ops/health.py``).
 * flask-limiter keeps its storage and its on/off switch on the ``Limiter``, not per app:
   the app initialised last in a process sets them. The service makes one app per
   process; the tests make one at a time.
@@ -44,14 +51,16 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.constants import ConfigVars
+from limits.storage import MemoryStorage, RedisClusterStorage, RedisStorage
+from redis.exceptions import ResponseError
 
 from . import config
 from .errors import error_response
 from .privacy import client_hash
-from .store import STORAGE_ERRORS, article_hash, retry_policy
+from .store import STORAGE_ERRORS, article_hash, is_out_of_memory, retry_policy
 from .store.keys import RATE_LIMIT_PREFIX, address_window_id, article_window_id
 
 
@@ -62,8 +71,19 @@ def address_key() -> str:
     return address_window_id(client_hash())
 
 
+# The site part of a window's name when the request's site was not found: a key never
+# holds a site id that a client made up (8 KB of one made 8 KB keys).
+NO_SITE = "-"
+
+
 def address_article_key_of(site: str, article: str | None) -> str:
-    """Return the rate-limit key of the client on one article (None: no usable article)."""
+    """Return the rate-limit key of the client on one article (None: no usable article).
+
+    ``site`` names the window only when it is the id of the site the request found
+    (``g.site``); the article is named by its digest. So every part is bounded.
+    """
+    found = g.get("site")
+    site = site if found is not None and found.id == site else NO_SITE
     # With the article's hash tag: on a cluster the window lives in the article's slot,
     # and the reaction's script there counts it.
     return article_window_id(client_hash(), site, article_hash(article) if article else "-")
@@ -97,15 +117,80 @@ def address_cap() -> int:
     return address_budget(config.READERS_PER_ADDRESS_PER_ARTICLE)
 
 
+# The schemes of the storages below: the service's Redis URL's, prefixed.
+SPARED = "rx+"
+
+
+def _count_spared(
+    storage: SparedRedisStorage | SparedRedisClusterStorage,
+    error: ResponseError,
+    key: str,
+    expiry: float,
+    amount: int,
+) -> int:
+    """Count a hit that Redis refused for want of memory in the process's memory, or raise.
+
+    A window this process has not counted yet starts from what Redis holds of it (reads).
+    """
+    if not is_out_of_memory(error):
+        raise error
+    if not storage.spare:  # made on first use: most processes never need one
+        storage.spare.append(MemoryStorage())
+    spare, name = storage.spare[0], storage.prefixed_key(key)
+    if not spare.get(name):
+        held, left = storage.get(key), storage.get_expiry(key) - time.time()
+        if held and left > 0:
+            expiry, amount = left, amount + held
+    return spare.incr(name, expiry, amount)
+
+
+class SparedRedisStorage(RedisStorage):
+    """limits' Redis storage, counting a window in memory while Redis is out of memory."""
+
+    STORAGE_SCHEME = [f"{SPARED}{s}" for s in ("redis", "rediss", "redis+unix")]  # noqa: RUF012
+
+    def __init__(self, uri: str, **options: Any) -> None:
+        super().__init__(uri.removeprefix(SPARED), **options)
+        self.spare: list[MemoryStorage] = []
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Count a hit in Redis, or in memory when Redis has none for it."""
+        try:
+            return super().incr(key, expiry, amount)
+        except ResponseError as exc:
+            return _count_spared(self, exc, key, expiry, amount)
+
+
+class SparedRedisClusterStorage(RedisClusterStorage):
+    """limits' Redis Cluster storage, counting a window in memory while a node is full."""
+
+    STORAGE_SCHEME = [f"{SPARED}redis+cluster"]  # noqa: RUF012 (limits' own type)
+
+    def __init__(self, uri: str, **options: Any) -> None:
+        super().__init__(uri.removeprefix(SPARED), **options)
+        self.spare: list[MemoryStorage] = []
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Count a hit in Redis, or in memory when Redis has none for it."""
+        try:
+            return super().incr(key, expiry, amount)
+        except ResponseError as exc:
+            return _count_spared(self, exc, key, expiry, amount)
+
+
 def storage_uri(redis_url: str, cluster: bool) -> str:
-    """Return the limits storage URI for the service's Redis (``redis+cluster://`` for one)."""
-    if not cluster:
-        return redis_url
+    """Return the limits storage URI for the service's Redis (one of the spared storages)."""
     scheme, sep, rest = redis_url.partition("://")
     if not sep:
         return redis_url
-    # limits' cluster URI has no database number: a cluster has only database 0.
-    return f"redis+cluster://{rest.split('/', 1)[0]}" if scheme == "redis" else redis_url
+    if cluster and scheme == "redis":
+        # limits' cluster URI has no database number: a cluster has only database 0.
+        return f"{SPARED}redis+cluster://{rest.split('/', 1)[0]}"
+    if not cluster and scheme == "unix":  # limits names redis-py's unix:// "redis+unix://"
+        return f"{SPARED}redis+unix://{rest}"
+    if not cluster and f"{SPARED}{scheme}" in SparedRedisStorage.STORAGE_SCHEME:
+        return f"{SPARED}{redis_url}"
+    return redis_url
 
 
 def too_many(limit: str, amount: int, remaining: int, reset_at: float, length: int) -> Response:

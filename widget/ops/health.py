@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
+from .. import config
 from ..context import get_store
-from ..errors import storage_full_response, storage_unavailable
+from ..errors import error_response, storage_unavailable
+from ..limits import address_key, configured, limiter
 from ..sites.settings import openapi_schemas
 from ..store import STORAGE_ERRORS
 from . import metrics
@@ -40,23 +43,50 @@ def healthz() -> Response:
 
 
 @bp.get("/readyz")
+@limiter.limit(configured(config.RATELIMIT_READYZ), key_func=address_key)
 def readyz() -> Response:
-    """Say whether Redis answers and has room, so a load balancer sends traffic only then."""
+    """Say whether Redis answers, so a load balancer sends traffic only then.
+
+    A full Redis (``maxmemory``) still answers every read, so the service stays ready: the
+    body says ``"storage": "full"`` for whoever watches, and the load balancer keeps the
+    instance (taking every instance out would darken every widget for want of writes).
+    Limited per address: each probe writes to Redis and asks its INFO.
+    """
     try:
         store = get_store()
         store.ping()
-        if store.memory_full():
-            return storage_full_response()
+        full = store.memory_full()
     except STORAGE_ERRORS:
         return storage_unavailable("Redis does not answer")
-    response = jsonify({"status": "ok"})
+    response = jsonify({"status": "ok", "storage": "full"} if full else {"status": "ok"})
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def _metrics_token_sent(token: str) -> bool:
+    """Say whether the request carries ``Authorization: Bearer <token>``, in constant time."""
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    # Header values are Latin-1 text (werkzeug): each encodes, so nothing here raises.
+    return hmac.compare_digest(sent.strip().encode("latin-1"), token.encode())
+
+
 @bp.get("/metrics")
 def metrics_page() -> Response:
-    """Return the service's metrics in the Prometheus text format, over every worker."""
+    """Return the service's metrics in the Prometheus text format, over every worker.
+
+    With ``METRICS_TOKEN`` set, only to a scraper that sends it as a bearer token: the
+    metrics name every site's reaction keys and hold totals a site's policy may hide.
+    """
+    token = current_app.config.get(config.METRICS_TOKEN)
+    if token and not _metrics_token_sent(token):
+        return error_response(
+            401,
+            "unauthorized",
+            "send the metrics token: Authorization: Bearer <METRICS_TOKEN>",
+            {"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     return metrics.render()
 
 

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, request
 from limits import RateLimitItem, parse_many
-from redis.exceptions import ResponseError
 
 from .. import config
 from ..context import get_store
-from ..errors import storage_full_response, storage_unavailable
+from ..errors import storage_unavailable
 from ..limits import too_many
-from ..store import STORAGE_ERRORS, Window, WindowLimited, is_out_of_memory
+from ..store import STORAGE_ERRORS, Window, WindowLimited
 from ..store.keys import window_key
 
 
@@ -112,13 +111,9 @@ def _count_if_not_counted(response: Response) -> Response:
     if not spent:
         return response
     try:
-        get_store().windows.hit(spent)
+        get_store().windows.hit(spent)  # in memory while Redis is full (store/windows.py)
     except WindowLimited as exc:
         return limited_response(exc)
     except STORAGE_ERRORS:
         return storage_unavailable()
-    except ResponseError as exc:
-        if is_out_of_memory(exc):
-            return storage_full_response()
-        raise
     return response

@@ -75,11 +75,14 @@ def connect(
     return redis.Redis.from_url(url, **options)
 
 
-def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[Any]:
+def read_commands(
+    client: Client, commands: Sequence[tuple[str, ...]], *, keep_errors: bool = False
+) -> list[Any]:
     """Send commands with no reply callbacks, and return their replies, in one trip.
 
     Each command names its key first, or is an EVALSHA (its keys after their number). An
-    error reply is raised once every reply is read, so the connection stays usable.
+    error reply is raised once every reply is read, so the connection stays usable; with
+    ``keep_errors`` it is returned in its place instead, for the caller to judge.
     """
     single = client if isinstance(client, redis.Redis) else None
     if single is None:
@@ -93,7 +96,7 @@ def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[A
                 pipe.execute_command(*command, target_nodes=node)
             else:
                 pipe.execute_command(*command, keys=[command[1]])
-        return list(pipe.execute())
+        return list(pipe.execute(raise_on_error=not keep_errors))
     # A hand-written pipeline, kept because it earns more than 5% on the 100-article GET
     # against client.pipeline(transaction=False), in requests a second and in the read's
     # CPU (docs/benchmark.md, "Hand-written copies of library routines"): redis-py's
@@ -125,7 +128,7 @@ def read_commands(client: Client, commands: Sequence[tuple[str, ...]]) -> list[A
     finally:
         pool.release(conn)
     for reply in replies:
-        if isinstance(reply, redis.exceptions.ResponseError):
+        if isinstance(reply, redis.exceptions.ResponseError) and not keep_errors:
             raise reply
     return replies
 
@@ -141,6 +144,8 @@ def read_with_script(
     keys: Sequence[str],
     args: Sequence[Any],
     commands: Sequence[tuple[str, ...]] = (),
+    *,
+    keep_errors: bool = False,
 ) -> list[Any]:
     """Send a script's call and the commands in one ``read_commands`` trip: its reply first.
 
@@ -152,10 +157,13 @@ def read_with_script(
     """
     sent = [evalsha(script, keys, args), *commands]
     try:
-        return read_commands(client, sent)
+        replies = read_commands(client, sent, keep_errors=keep_errors)
+        if not isinstance(replies[0], redis.exceptions.NoScriptError):
+            return replies
     except redis.exceptions.NoScriptError:
-        client.script_load(script.script)
-        return read_commands(client, sent)
+        pass
+    client.script_load(script.script)
+    return read_commands(client, sent, keep_errors=keep_errors)
 
 
 ScriptCall = tuple[Script, Sequence[str], Sequence[Any]]  # a script, its keys, its args

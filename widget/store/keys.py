@@ -44,7 +44,8 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
                                      (windows.py): <id> is "a:{<address hash>}" (an
                                      address's windows share a slot) or, for the limit
                                      per address and article, "a:<address hash>:{<site>|<ah>}"
-                                     (in the article's slot)
+                                     (in the article's slot; <site> is "-" when the
+                                     request named no existing site)
     rx:{sites}:site:<site>    string the site's settings, JSON
     rx:{sites}:all            set    every site id
     rx:ds:{<site>}:<digest>   string a live dashboard session (a digest of its id; expires

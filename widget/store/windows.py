@@ -7,20 +7,30 @@ or writes (``lua/lib/windows.lua``, the same INCRBY and EXPIRE, stopping at the 
 window over, as flask-limiter does): a counts GET sends them in the pipeline of its read,
 a reaction's script counts them before anything else. ``reader/limits.py`` says which
 limits and names each window as flask-limiter would, so a window is the same whichever counts it.
+
+Reads never need free memory: while Redis refuses writes for want of it (``maxmemory``,
+noeviction), a window it cannot count is counted in the process's own memory instead (the
+``limits`` library's ``MemoryStorage``, as flask-limiter's in-memory fallback does), so the
+read is served and its limit still holds, per worker (each starting from what Redis
+held of the window), until Redis has room again.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import redis
+from limits.storage import MemoryStorage
 from redis.crc import key_slot
 
 from .client import (
     Client,
     ScriptCall,
+    is_out_of_memory,
     read_commands,
     read_with_script,
     register_script,
@@ -86,15 +96,55 @@ class Windows:
         """Return the script call that counts one run of windows (``raise_if_limited``)."""
         return self.script, [w.key for w in run], window_args(run)
 
+    @cached_property
+    def spare(self) -> MemoryStorage:
+        """Return where windows are counted while Redis has no memory for them: this process."""
+        return MemoryStorage()
+
+    def hit_in_memory(self, windows: Sequence[Window]) -> None:
+        """Count the windows in order in the process's memory, as ``hit_windows`` does.
+
+        A window this process has not counted yet starts from what Redis holds of it (a
+        read, one trip), so a client over a limit when Redis filled stays refused.
+        """
+        fresh = [w for w in windows if not self.spare.get(w.key)]
+        held: dict[str, tuple[int, float]] = {}
+        if fresh:
+            replies = read_commands(
+                self.client, [c for w in fresh for c in (("GET", w.key), ("PTTL", w.key))]
+            )
+            for w, count, pttl in zip(fresh, replies[::2], replies[1::2], strict=True):
+                if count and int(pttl) > 0:
+                    held[w.key] = (int(count), int(pttl) / 1000)
+        for w in windows:
+            before, seconds = held.get(w.key, (0, w.seconds))
+            count = self.spare.incr(w.key, seconds, before + 1)
+            if count > w.amount:
+                raise WindowLimited(w, int(self.spare.get_expiry(w.key) - time.time()), count)
+
+    def counted(self, reply: Any, windows: Sequence[Window]) -> None:
+        """Judge ``hit_windows``'s reply: raise WindowLimited; count in memory after an OOM."""
+        if isinstance(reply, Exception):
+            if not is_out_of_memory(reply):
+                raise reply
+            self.hit_in_memory(windows)
+        else:
+            raise_if_limited(reply, windows)
+
     def hit(self, windows: Sequence[Window]) -> None:
         """Count the windows in order, or raise WindowLimited (a call a slot on a cluster)."""
         for run in self.runs(windows):
-            raise_if_limited(run_script(self.call(run)), run)
+            try:
+                reply = run_script(self.call(run))
+            except redis.exceptions.ResponseError as exc:
+                reply = exc
+            self.counted(reply, run)
 
     def read(self, windows: Sequence[Window], commands: Sequence[tuple[str, ...]]) -> list[Any]:
         """Count the windows and send the read commands together; raise WindowLimited if over.
 
         One trip on one Redis; on a cluster, one to each node that holds some of the keys.
+        The read is served whether Redis had the memory to count the windows or not.
         """
         if len(self.runs(windows)) > 1:  # windows of several slots: not in one script
             self.hit(windows)
@@ -102,6 +152,11 @@ class Windows:
         if not windows:
             return read_commands(self.client, commands)
         keys = [w.key for w in windows]
-        replies = read_with_script(self.client, self.script, keys, window_args(windows), commands)
-        raise_if_limited(replies[0], windows)
+        replies = read_with_script(
+            self.client, self.script, keys, window_args(windows), commands, keep_errors=True
+        )
+        for reply in replies[1:]:
+            if isinstance(reply, Exception):
+                raise reply
+        self.counted(replies[0], windows)
         return replies[1:]
