@@ -14,6 +14,8 @@
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     site_records.py  store.sites: the sites' settings, and a site's deletion
     sessions.py      store.sessions: dashboard sessions
+    webhooks.py      store.webhooks: a site's webhooks, secrets included
+    events.py        store.webhook_queue: the webhooks' event stream and deliveries
     lua/             the scripts, one file each; lua/lib/ the functions they share
 
 The store knows nothing of Flask.
@@ -27,6 +29,7 @@ from redis.cluster import RedisCluster
 from . import keys
 from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articles
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
+from .events import WebhookQueue
 from .indexes import SiteIndexes
 from .keys import TITLE_SORT_CHARS, article_hash, day_name, day_of, member_hash, title_member
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Counts, Tally, iso, reader_digest
@@ -34,6 +37,7 @@ from .rebuild import ReindexResult
 from .results import ReactionResult
 from .sessions import DashboardSessions
 from .site_records import SiteRecords
+from .webhooks import Webhooks
 from .windows import Window, WindowLimited, Windows
 from .writes import ReactionWrites
 
@@ -54,6 +58,8 @@ class Store:
         self.articles = Articles(client, self.indexes)
         self.sites = SiteRecords(client, self.indexes)
         self.sessions = DashboardSessions(client)
+        self.webhooks = Webhooks(client)
+        self.webhook_queue = WebhookQueue(client)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
         # Bound once: the hot paths pay no call of the facade's own.
         self.set_reaction = self.writes.set_reaction

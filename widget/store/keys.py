@@ -4,7 +4,8 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
 
     rx:a:{<site>|<ah>}        hash   one article: "c:<reaction>" counts, id, title, url,
                                      first, last (ISO 8601 UTC), closed ("1": the
-                                     publisher closed voting, "0": reopened it)
+                                     publisher closed voting, "0": reopened it), m (the
+                                     highest webhook milestone its total reached)
     rx:r:{<site>|<ah>}        hash   reader digest -> reaction key
     rx:h:{<site>|<ah>}        hash   "<yyyymmdd>:<reaction>" -> net change that day
     rx:s:{<site>}:total       zset   article hash -> total       (per-site indexes,
@@ -35,6 +36,15 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:ds:{<site>}:<digest>   string a live dashboard session (a digest of its id; expires
                                      PERMANENT_SESSION_LIFETIME after sign-in)
     rx:ready                  string /readyz's probe write (lives 5 seconds)
+    rx:s:{<site>}:webhooks    hash   webhook id -> its record, JSON (secret included)
+    rx:{webhooks}:events      stream events waiting for the worker's fan-out (capped)
+    rx:{webhooks}:due         zset   delivery id -> when its next attempt is due (or its
+                                     claim by a worker ends)
+    rx:{webhooks}:d:<id>      hash   one delivery: its webhook, body, status, attempts
+                                     (expires 7 days after its last change)
+    rx:{webhooks}:log:<hook>  zset   delivery id -> created: a webhook's last deliveries
+    rx:{webhooks}:sites       set    sites that have webhooks (for the daily digest)
+    rx:{webhooks}:digest:<site>:<day>  string "that day's digest is queued" (3 days)
 
 ``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
 and a ``{`` or ``}`` in them must not change which slot an article's keys live in.
@@ -191,6 +201,32 @@ def all_sites_key() -> str:
 def title_member(title: str, ah: str) -> str:
     """Return an article's member of its site's title index: sorts by title, then hash."""
     return f"{title.casefold()[:TITLE_SORT_CHARS]}\0{ah}"
+
+
+WEBHOOKS_TAG = "{webhooks}"
+EVENTS_STREAM = f"{PREFIX}:{WEBHOOKS_TAG}:events"
+DUE_DELIVERIES = f"{PREFIX}:{WEBHOOKS_TAG}:due"
+WEBHOOK_SITES = f"{PREFIX}:{WEBHOOKS_TAG}:sites"
+
+
+def webhooks_key(site: str) -> str:
+    """Return the hash of a site's webhooks (id -> record), in the site's slot."""
+    return site_key(site, "webhooks")
+
+
+def delivery_key(delivery: str) -> str:
+    """Return the hash of one webhook delivery."""
+    return f"{PREFIX}:{WEBHOOKS_TAG}:d:{delivery}"
+
+
+def delivery_log_key(hook: str) -> str:
+    """Return the zset of a webhook's last deliveries, by when each was made."""
+    return f"{PREFIX}:{WEBHOOKS_TAG}:log:{hook}"
+
+
+def digest_key(site: str, day: str) -> str:
+    """Return the key that says a site's digest of a day is queued."""
+    return f"{PREFIX}:{WEBHOOKS_TAG}:digest:{site}:{day}"
 
 
 def member_hash(member: str) -> str:
