@@ -60,8 +60,11 @@ class WebhookQueue:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    def read(self, consumer: str, count: int, block_ms: int) -> list[tuple[str, dict[str, str]]]:
-        """Return new events for this consumer; they stay pending until ``done``."""
+    def read(
+        self, consumer: str, count: int, block_ms: int | None
+    ) -> list[tuple[str, dict[str, str]]]:
+        """Return new events for this consumer, waiting up to ``block_ms`` (None: not at
+        all); they stay pending until ``done``."""
         replies: Any = self.client.xreadgroup(
             GROUP, consumer, {keys.EVENTS_STREAM: ">"}, count=count, block=block_ms
         )

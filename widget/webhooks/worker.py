@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..sites import SiteRegistry
 from ..store import Store
@@ -94,10 +94,16 @@ class Worker:
                     self.queue.forget_consumers(idle_ms=86_400_000)
                 running = {f for f in running if not f.done()}
                 free = self.threads - len(running)
-                if free > 0:
-                    for delivery in self.queue.claim_due(free, LEASE_SECONDS):
-                        running.add(pool.submit(self.attempt, delivery))
-                self._fan_out(self.queue.read(self.consumer, 100, READ_BLOCK_MS))
+                claimed = self.queue.claim_due(free, LEASE_SECONDS) if free > 0 else []
+                for delivery in claimed:
+                    running.add(pool.submit(self.attempt, delivery))
+                block: int | None = READ_BLOCK_MS
+                if len(running) >= self.threads:  # every thread busy: wait for one
+                    wait(running, READ_BLOCK_MS / 1000, FIRST_COMPLETED)
+                    block = None
+                elif claimed:  # more may be due: look again at once
+                    block = None
+                self._fan_out(self.queue.read(self.consumer, 100, block))
 
     def _fan_out(self, entries: list[tuple[str, dict[str, str]]]) -> None:
         for event_id, fields in entries:
