@@ -99,3 +99,20 @@ def working(
     finally:
         worker.stop.set()
         thread.join(15)
+
+
+def give_webhooks(store: Store, sites: SiteRegistry, site: str, count: int = 10) -> None:
+    """Give a site ``count`` webhooks of 20 milestones each, as an admin would (no worker
+    needed: their events wait in the stream), for the benchmarks and tests."""
+    from dataclasses import replace
+
+    from widget.webhooks.hooks import EVENTS, MAX_MILESTONES
+    from widget.webhooks.signing import new_secret
+
+    milestones = [10 * (n + 1) for n in range(MAX_MILESTONES)]
+    for n in range(count):
+        record = {"url": f"https://example.com/hook/{n}", "events": list(EVENTS),
+                  "milestones": milestones, "secret": new_secret(),
+                  "created_at": "2026-12-06T00:00:00Z"}  # fmt: skip
+        store.webhooks.put(site, f"wh_bench{n:04d}", record)
+    sites.change(site, lambda s: replace(s, milestones=tuple(milestones)))
