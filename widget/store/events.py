@@ -77,7 +77,10 @@ class WebhookQueue:
         reply: Any = self.client.xautoclaim(
             keys.EVENTS_STREAM, GROUP, consumer, min_idle_time=idle_ms, count=count
         )
-        return [(i, f) for i, f in reply[1] if f]  # a trimmed entry comes back empty
+        gone = [i for i, f in reply[1] if not f]  # trimmed (past the cap) while pending
+        if gone:
+            self.client.xack(keys.EVENTS_STREAM, GROUP, *gone)
+        return [(i, f) for i, f in reply[1] if f]
 
     def done(self, event_ids: Sequence[str]) -> None:
         """Acknowledge events whose deliveries are made, and drop them from the stream."""

@@ -28,8 +28,10 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
+import redis
+
 from ..sites import SiteRegistry
-from ..store import Store
+from ..store import STORAGE_ERRORS, Store
 from . import events, sender
 from .events import now_iso
 from .hooks import DIGEST
@@ -81,29 +83,42 @@ class Worker:
         running: set[Future[None]] = set()
         with ThreadPoolExecutor(self.threads, thread_name_prefix="webhook") as pool:
             while not self.stop.is_set():
-                now = time.monotonic()
-                if now - last["reclaim"] > RECLAIM_EVERY:
-                    last["reclaim"] = now
-                    stale = self.queue.claim_stale(self.consumer, int(LEASE_SECONDS * 1000))
-                    self._fan_out(stale)
-                if now - last["digest"] > DIGEST_EVERY:
-                    last["digest"] = now
-                    self.queue_digests()
-                if now - last["tidy"] > TIDY_EVERY:
-                    last["tidy"] = now
-                    self.queue.forget_consumers(idle_ms=86_400_000)
-                running = {f for f in running if not f.done()}
-                free = self.threads - len(running)
-                claimed = self.queue.claim_due(free, LEASE_SECONDS) if free > 0 else []
-                for delivery in claimed:
-                    running.add(pool.submit(self.attempt, delivery))
-                block: int | None = READ_BLOCK_MS
-                if len(running) >= self.threads:  # every thread busy: wait for one
-                    wait(running, READ_BLOCK_MS / 1000, FIRST_COMPLETED)
-                    block = None
-                elif claimed:  # more may be due: look again at once
-                    block = None
-                self._fan_out(self.queue.read(self.consumer, 100, block))
+                try:
+                    running = self._turn(pool, running, last)
+                except STORAGE_ERRORS as exc:  # Redis away: try again, never die of it
+                    log.warning("webhooks worker: Redis: %s; trying again in 1 s", exc)
+                    self.stop.wait(1.0)
+                except redis.exceptions.ResponseError as exc:
+                    if "NOGROUP" not in str(exc):
+                        raise
+                    self.queue.ensure_group()  # the stream was deleted (FLUSHALL)
+
+    def _turn(
+        self, pool: ThreadPoolExecutor, running: set[Future[None]], last: dict[str, float]
+    ) -> set[Future[None]]:
+        now = time.monotonic()
+        if now - last["reclaim"] > RECLAIM_EVERY:
+            last["reclaim"] = now
+            self._fan_out(self.queue.claim_stale(self.consumer, int(LEASE_SECONDS * 1000)))
+        if now - last["digest"] > DIGEST_EVERY:
+            last["digest"] = now
+            self.queue_digests()
+        if now - last["tidy"] > TIDY_EVERY:
+            last["tidy"] = now
+            self.queue.forget_consumers(idle_ms=86_400_000)
+        running = {f for f in running if not f.done()}
+        free = self.threads - len(running)
+        claimed = self.queue.claim_due(free, LEASE_SECONDS) if free > 0 else []
+        for delivery in claimed:
+            running.add(pool.submit(self.attempt, delivery))
+        block: int | None = READ_BLOCK_MS
+        if len(running) >= self.threads:  # every thread busy: wait for one
+            wait(running, READ_BLOCK_MS / 1000, FIRST_COMPLETED)
+            block = None
+        elif claimed:  # more may be due: look again at once
+            block = None
+        self._fan_out(self.queue.read(self.consumer, 100, block))
+        return running
 
     def _fan_out(self, entries: list[tuple[str, dict[str, str]]]) -> None:
         for event_id, fields in entries:
