@@ -49,3 +49,21 @@ def test_a_delivery_is_made_once_however_often_its_event_is_read(store: Any) -> 
     assert [d["body"] for d in store.webhook_queue.log("wh_one", 10)] == ["{}"]
     store.webhook_queue.drop_webhook("wh_one")
     assert store.webhook_queue.log("wh_one", 10) == [] and store.webhook_queue.depth()[1] == 0
+
+
+def test_events_a_dead_worker_read_are_taken_over_and_none_is_lost(
+    store: Any, redis_client: Any
+) -> None:
+    queue = store.webhook_queue
+    queue.ensure_group()
+    for reader in range(1, 4):  # milestones 1, 2, 3
+        react(store, f"reader-{reader:012d}", "love", milestones=(1, 2, 3))
+    read = queue.read("killed-worker", 2, None)  # read, never acknowledged: it died
+    assert len(read) == 2
+    assert queue.claim_stale("next-worker", idle_ms=60_000) == []  # not idle long enough yet
+    taken = queue.claim_stale("next-worker", idle_ms=0)
+    rest = queue.read("next-worker", 10, None)
+    assert [i for i, _ in taken] == [i for i, _ in read] and len(rest) == 1
+    queue.done([i for i, _ in [*taken, *rest]])
+    assert queue.depth()[0] == 0 and queue.read("next-worker", 10, None) == []
+    assert redis_client.xpending(keys.EVENTS_STREAM, "workers")["pending"] == 0
