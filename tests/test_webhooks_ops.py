@@ -3,8 +3,12 @@ page, and a receiver's address checked again when a delivery is attempted."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +22,8 @@ from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
 from widget.store import keys
+from widget.webhooks.sender import post
+from widget.webhooks.ssrf import Target
 from widget.webhooks.worker import Worker
 
 DAY = datetime(2026, 12, 5, 12, tzinfo=UTC).timestamp()
@@ -134,3 +140,36 @@ def test_the_dashboard_page_makes_shows_and_deletes_webhooks(private_app: Any) -
     assert "whsec_" not in again and "http://127.0.0.1:9/h" in again and "5, 50" in again
     client.post("/dashboard/webhooks/delete", data={"hook": hook, "csrf": token})
     assert private_app.extensions["reactions.store"].webhooks.list("demo") == {}
+
+
+def test_an_attempt_connects_to_the_checked_address_not_to_a_new_lookup() -> None:
+    # The name does not resolve at all: only the address the check passed is used, so a
+    # name that resolves elsewhere a moment later (DNS rebinding) changes nothing.
+    with receiving() as receiver:
+        port = receiver.server.server_address[1]  # type: ignore[union-attr]
+        target = Target("http", "rebound.invalid", port, "/hook?x=1", "127.0.0.1")
+        outcome = post(target, b"{}", {"webhook-id": "msg_1"})
+    assert outcome.delivered and outcome.status == 200
+    assert receiver.got[0].headers["Host"] == f"rebound.invalid:{port}"
+
+
+def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_timeout() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def dribble() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        with contextlib.suppress(OSError):
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+                conn.send(bytes([byte]))
+                time.sleep(0.2)  # each byte well within the socket's timeout
+        conn.close()
+
+    threading.Thread(target=dribble, daemon=True).start()
+    target = Target("http", "slow.invalid", server.getsockname()[1], "/", "127.0.0.1")
+    started = time.monotonic()
+    outcome = post(target, b"{}", {}, timeout=0.5)
+    took = time.monotonic() - started
+    server.close()
+    assert not outcome.delivered and outcome.error == "no answer within 0.5 s"
+    assert took < 1.5  # 20 bytes of 107 came

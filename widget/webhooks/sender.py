@@ -10,9 +10,11 @@ and never follows a redirect: a 3xx is a failed attempt, as the specification sa
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 
 from .ssrf import Target
@@ -29,6 +31,7 @@ class Outcome:
     delivered: bool
     status: int | None
     error: str | None
+    retry_after: int | None = None  # seconds the receiver asked for (429, 503)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -58,7 +61,8 @@ class _PinnedHTTP(http.client.HTTPConnection):
 def post(
     target: Target, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS
 ) -> Outcome:
-    """POST ``body`` to the target with ``headers``; never raise for the network's sake."""
+    """POST ``body`` to the target with ``headers``, all within ``timeout`` seconds; never
+    raise for the network's sake."""
     kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     connection = kind(target, timeout)
     sent = {
@@ -67,19 +71,33 @@ def post(
         "User-Agent": USER_AGENT,
         "Connection": "close",
     }
+    # The socket's timeout bounds each wait; this bounds the whole attempt, so a receiver
+    # that answers a byte every few seconds cannot hold a thread (and outlive its claim).
+    deadline = threading.Timer(timeout, _cut, (connection,))
+    deadline.start()
     try:
         # Host is the URL's (http.client writes it from the host given, with the port).
         connection.request("POST", target.path, body=body, headers=sent)
         response = connection.getresponse()
         response.read(64 * 1024)  # a bounded read: the answer's body means nothing here
         status = response.status
-    except TimeoutError:
-        return Outcome(False, None, f"no answer within {timeout:g} s")
+        retry_after = response.getheader("Retry-After", "")
     except (OSError, http.client.HTTPException) as exc:
+        if isinstance(exc, TimeoutError) or not deadline.is_alive():
+            return Outcome(False, None, f"no answer within {timeout:g} s")
         return Outcome(False, None, (str(exc) or type(exc).__name__)[:MAX_ERROR_CHARS])
     finally:
+        deadline.cancel()
         connection.close()
     if 200 <= status < 300:
         return Outcome(True, status, None)
     reason = "a redirect, which is not followed" if 300 <= status < 400 else "not 2xx"
-    return Outcome(False, status, f"HTTP {status}: {reason}")
+    wait = int(retry_after) if retry_after.isascii() and retry_after.isdigit() else None
+    return Outcome(False, status, f"HTTP {status}: {reason}", wait)
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

@@ -168,7 +168,10 @@ class Worker:
             status = "delivered"
         elif attempts <= len(self.schedule):
             status = "pending"
-            wait = self.schedule[attempts - 1]
+            # A receiver's Retry-After may lengthen the wait, up to the schedule's longest.
+            wait = max(
+                self.schedule[attempts - 1], min(outcome.retry_after or 0, max(self.schedule))
+            )
             due = time.time() + wait * random.uniform(1 - JITTER, 1 + JITTER)
         else:
             status = "failed"
