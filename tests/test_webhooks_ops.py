@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import KEYS, app_config
+from tests.helpers import KEYS, ROOT, app_config
 from tests.test_dashboard import csrf_of, sign_in
 from tests.webhook_helpers import receiving
 from widget import create_app
@@ -23,6 +25,7 @@ from widget.context import get_sites
 from widget.local.redis_server import RedisServer
 from widget.store import keys
 from widget.webhooks.sender import post
+from widget.webhooks.signing import headers, new_secret
 from widget.webhooks.ssrf import Target
 from widget.webhooks.worker import Worker
 
@@ -173,3 +176,25 @@ def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_timeout() -> None:
     server.close()
     assert not outcome.delivered and outcome.error == "no answer within 0.5 s"
     assert took < 1.5  # 20 bytes of 107 came
+
+
+@pytest.mark.slow
+def test_the_docs_node_check_verifies_our_signature_and_refuses_a_changed_body() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the docs' Node example is not run")
+    text = (ROOT / "docs" / "webhooks.md").read_text()
+    code = re.search(r"```js\n(import crypto.*?)```", text, re.S)
+    assert code is not None, "the docs' by-hand Node check is gone"
+    secret, body = new_secret(), '{"type": "ping", "data": {"site": "demo"}}'
+    sent = headers(secret, "msg_1", body.encode(), time.time())
+    script = code.group(1) + (
+        "const [secret, headers, body] = JSON.parse(process.argv[1]);\n"
+        "console.log(verified(secret, headers, Buffer.from(body)),"
+        " verified(secret, headers, Buffer.from(body + ' ')));\n"
+    )
+    out = subprocess.run(
+        [node, "--input-type=module", "-e", script, json.dumps([secret, sent, body])],
+        capture_output=True, text=True, timeout=30, check=True,
+    ).stdout  # fmt: skip
+    assert out.split() == ["true", "false"]
