@@ -136,6 +136,7 @@ def test_a_body_that_is_no_object_is_400(api: Callable[..., Any]) -> None:
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/hook",
         "http://[::ffff:10.0.0.1]/hook",
+        "http://[2002:7f00:1::1]/hook",
         "http://0.0.0.0/hook",
         "http://224.0.0.1/hook",
         "https://no-such-host.invalid/hook",

@@ -3,11 +3,12 @@
 A URL is checked when the webhook is made (400 ``bad_request``) and again before every
 attempt, because a name may resolve elsewhere later. The check resolves the host and
 refuses it when any of its addresses is loopback, private, link-local, unspecified,
-multicast or reserved (an IPv4 address inside IPv6, ``::ffff:10.0.0.1``, is judged as
-the IPv4 address it holds); the attempt then connects to the address that was checked
-(``sender.py``), so a name that answers differently a moment later (DNS rebinding) cannot
-slip between the check and the connection. ``WEBHOOK_ALLOW_PRIVATE=1`` lifts the rule
-(a service and its receivers on one private network; the tests' loopback receiver).
+multicast or reserved (an IPv4 address inside IPv6, ``::ffff:10.0.0.1``, 6to4 or
+Teredo, is judged as the IPv4 address it holds); the attempt then connects to the address
+that was checked (``sender.py``), so a name that answers differently a moment later (DNS
+rebinding) cannot slip between the check and the connection. ``WEBHOOK_ALLOW_PRIVATE=1``
+lifts the rule (a service and its receivers on one private network; the tests' loopback
+receiver).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def parse(url: str) -> tuple[str, str, int, str]:
 def refused_network(address: str) -> str | None:
     """Return why an IP address is refused (its kind of network), or None for a public one."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):  # an IPv4 address carried inside IPv6
+        ip = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None) or ip
     for kind in ("loopback", "private", "link_local", "unspecified", "multicast", "reserved"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
