@@ -70,6 +70,7 @@ def snapshot(client: Any, store: Any, key: str) -> dict[str, Any]:
         "export": client.get("/v1/sites/demo/export?format=csv", headers=bearer(key)).get_data(),
         "stored": stored,
         "audit": get("/audit?limit=200"),
+        "webhooks": get("/webhooks"),
         "keys": [{**k, "last_used_at": None} for k in get("/keys")["keys"]],
     }
 
@@ -82,9 +83,13 @@ def test_backup_of_one_redis_restored_into_a_cluster_is_the_same_site(
     fill(runner, store, tmp_path)
     added = runner.invoke(args=["sites", "keys", "demo", "add", "newsdesk", "--role", "viewer"])
     viewer = added.output.split()[-1]
+    made = {"url": "https://93.184.215.14/hook", "events": ["digest.daily"]}
+    hook = client.post("/v1/sites/demo/webhooks", headers=bearer(key), json=made)
+    assert hook.status_code == 201, hook.get_json()
     before = snapshot(client, store, key)
     assert [e["action"] for e in before["audit"]["entries"]] == [
-        "key.create", "import", "settings.update"]  # fmt: skip
+        "webhook.create", "key.create", "import", "settings.update"]  # fmt: skip
+    assert [w["id"] for w in before["webhooks"]["webhooks"]] == [hook.get_json()["id"]]
     assert [k["name"] for k in before["keys"]] == ["admin", "newsdesk"]
     path = tmp_path / "demo.ndjson"
     result = runner.invoke(args=["sites", "backup", "demo", "--output", str(path)])
@@ -104,6 +109,8 @@ def test_backup_of_one_redis_restored_into_a_cluster_is_the_same_site(
     assert after_restore == before
     # Every key works on the cluster with its role, and the restore is the log's newest entry.
     assert cluster.get("/v1/sites/demo/summary", headers=bearer(viewer)).status_code == 200
+    restored_hook = cluster_store.webhooks.get("demo", hook.get_json()["id"])
+    assert restored_hook["secret"] == hook.get_json()["secret"]  # receivers keep verifying
     assert cluster.delete("/v1/sites/demo/reactions?article=/post/0",
                           headers=bearer(viewer)).status_code == 403  # fmt: skip
     # A reader from before switches and withdraws on the cluster as they did on one Redis.
@@ -189,8 +196,8 @@ def test_a_file_cut_short_changed_or_of_another_version_restores_nothing(
         tmp_path / "o.ndjson"
     )
     cases[order.name] = (b"", "line 3: a site record out of its section's place")
-    unknown = rewrite(path, lambda rs: [*rs, {"kind": "webhook", "url": "x"}])
-    cases[unknown.name] = (b"", "kind 'webhook', which this service does not know")
+    unknown = rewrite(path, lambda rs: [*rs, {"kind": "newsletter", "url": "x"}])
+    cases[unknown.name] = (b"", "kind 'newsletter', which this service does not know")
     for name, (_, message) in cases.items():
         result = runner.invoke(args=["sites", "restore", str(tmp_path / name)])
         assert result.exit_code == 1 and message in result.output, (name, result.output)

@@ -164,3 +164,11 @@ def test_dockerfile_runs_gunicorn_as_a_user_that_is_not_root() -> None:
     assert any(op == "ENV" and "BIND=0.0.0.0:8000" in args for op, args in final_stage)
     # Not the dev extras: the image installs the package's own dependencies only.
     assert "[dev]" not in DOCKERFILE.read_text() and "[test]" not in DOCKERFILE.read_text()
+
+
+def test_the_webhooks_worker_runs_beside_web_from_the_same_image(config: dict[str, Any]) -> None:
+    worker, web = config["services"]["worker"], config["services"]["web"]
+    assert worker["image"] == web["image"]
+    assert worker["command"] == ["flask", "--app", "widget", "webhooks", "work"]
+    assert worker["environment"]["REDIS_URL"] == web["environment"]["REDIS_URL"]
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"

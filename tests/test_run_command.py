@@ -70,9 +70,14 @@ def test_run_command_serves_the_demo_and_keeps_counts_across_restarts(tmp_path: 
         answer = requests.post(f"{base}/v1/sites/demo/reactions", json=body, timeout=5).json()
         assert answer["counts"]["love"] >= 1
         loves = answer["counts"]["love"]
+        children = subprocess.run(
+            ["ps", "--ppid", str(process.pid), "-o", "pid=,args="], capture_output=True, text=True
+        ).stdout.splitlines()
+        [worker] = [int(c.split()[0]) for c in children if "webhooks work" in c]  # its worker
     finally:
         tail = stop(process)
     assert "Redis stopped" in tail
+    assert not Path(f"/proc/{worker}").exists()  # stopped with the rest
 
     process, printed = start(tmp_path, port)
     try:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, dashboard, errors, limits, publisher
+from . import cli, config, dashboard, errors, limits, publisher, webhooks
 from .context import RANDOM_SECRET_KEY, SITES, STORE
 from .dashboard.session import DashboardSessionInterface
 from .local import demo
@@ -69,4 +69,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(publisher.bp)
     app.register_blueprint(dashboard.bp)
     cli.register(app)
+    app.cli.add_command(webhooks.webhooks_cli)
     return app

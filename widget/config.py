@@ -45,6 +45,17 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _seconds_list(raw: str) -> str:
+    waits = [part.strip() for part in raw.split(",")]
+    try:
+        good = bool(waits) and all(0 < float(wait) <= 7 * 86400 for wait in waits)
+    except ValueError:
+        good = False
+    if not good:
+        raise ValueError(f"expected seconds (> 0, at most a week) separated by commas, got {raw!r}")
+    return ",".join(waits)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable the service reads."""
@@ -78,6 +89,8 @@ READERS_PER_ADDRESS_PER_ARTICLE = "READERS_PER_ADDRESS_PER_ARTICLE"
 MAX_ARTICLES_PER_SITE = "MAX_ARTICLES_PER_SITE"
 NEW_ARTICLES_PER_ADDRESS_PER_DAY = "NEW_ARTICLES_PER_ADDRESS_PER_DAY"
 LOG_FORMAT = "LOG_FORMAT"
+WEBHOOK_RETRY_SCHEDULE = "WEBHOOK_RETRY_SCHEDULE"
+WEBHOOK_ALLOW_PRIVATE = "WEBHOOK_ALLOW_PRIVATE"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -224,6 +237,21 @@ SETTINGS: tuple[Setting, ...] = (
         "text",
         str,
         "`text` or `json`: the format of the per-request log line.",
+    ),
+    Setting(
+        WEBHOOK_RETRY_SCHEDULE,
+        "10,60,300,1800,7200,43200",
+        _seconds_list,
+        "Seconds the webhooks' worker waits before each retry of a failed delivery (each "
+        "give or take 10%); after the last, the delivery is `failed`. The default tries 7 "
+        "times over about 14 hours.",
+    ),
+    Setting(
+        WEBHOOK_ALLOW_PRIVATE,
+        False,
+        _bool,
+        "`1`: webhook URLs may reach loopback, private and link-local addresses (receivers "
+        "on the service's own network). Off, such a URL is refused when made and when sent.",
     ),
 )
 

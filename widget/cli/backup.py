@@ -41,7 +41,7 @@ from .backup_file import (
     records,
     section_of,
 )
-from .backup_log import AUDIT_SECTION
+from .backup_parts import AUDIT_SECTION, WEBHOOKS_SECTION
 from .progress import progress
 
 ARTICLE_BATCH = 500
@@ -160,6 +160,7 @@ SECTIONS.extend(
             _finish_articles,
             _check_article,
         ),
+        WEBHOOKS_SECTION,
         AUDIT_SECTION,
     ]
 )

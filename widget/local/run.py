@@ -1,4 +1,5 @@
-"""The run command's engine: a local Redis, a demo site, gunicorn, and a clean stop.
+"""The run command's engine: a local Redis, a demo site, gunicorn and the webhooks' worker,
+and a clean stop.
 
 ``scripts/run`` makes the virtual environment and calls ``python -m widget.local.run``.
 """
@@ -105,7 +106,7 @@ def main() -> int:
     else:
         print(f"Redis:     {env['REDIS_URL']} (REDIS_URL)")
 
-    gunicorn = None
+    gunicorn = worker = None
     try:
         base = f"http://{env['BIND']}"
         new_key = ensure_demo_site(env, data_dir, base)
@@ -124,6 +125,12 @@ def main() -> int:
             env=env,
             cwd=ROOT,
         )  # fmt: skip
+        # The webhooks' delivery worker, beside gunicorn (docs/webhooks.md).
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "widget", "webhooks", "work"],
+            env=env,
+            cwd=ROOT,
+        )
         signal.signal(signal.SIGTERM, lambda *_: gunicorn.terminate() if gunicorn else None)
         try:
             return gunicorn.wait()
@@ -131,9 +138,10 @@ def main() -> int:
             gunicorn.send_signal(signal.SIGINT)
             return gunicorn.wait()
     finally:
-        if gunicorn is not None and gunicorn.poll() is None:
-            gunicorn.terminate()
-            gunicorn.wait()
+        for child in (gunicorn, worker):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                child.wait()
         if redis_server is not None:
             redis_server.stop()
             print("Redis stopped; the counts are kept in", redis_server.data_dir)

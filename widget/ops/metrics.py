@@ -21,6 +21,7 @@ from flask import Flask, Response, g, request, request_started
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 
 REQUESTS = Counter(
     "reactions_http_requests",
@@ -84,6 +85,15 @@ def storage_error() -> None:
 
 
 FILE_RACE_TRIES = 5
+# Collectors read when /metrics is scraped (gauges of what Redis holds, the same in every
+# worker): registered once here, and on each scrape's registry in multiprocess mode.
+_AT_SCRAPE: list[Collector] = []
+
+
+def collect_at_scrape(collector: Collector) -> None:
+    """Add a collector that /metrics reads at each scrape."""
+    REGISTRY.register(collector)
+    _AT_SCRAPE.append(collector)
 
 
 def multiprocess_dir() -> str | None:
@@ -97,6 +107,8 @@ def render() -> Response:
     if multiprocess_dir():
         registry = CollectorRegistry()
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        for collector in _AT_SCRAPE:
+            registry.register(collector)
     # The format the scraper asks for: Prometheus text (0.0.4) by default, or OpenMetrics.
     encode, content_type = choose_encoder(request.headers.get("Accept", ""))
     for attempt in range(FILE_RACE_TRIES):

@@ -114,6 +114,7 @@ def post_reaction(
             closes_before=closes_before,
             admission=admission,
             windows=windows,
+            milestones=site.milestones,
         )
     except ArticleClosed:
         raise ApiError(403, "article_closed", f"voting on {article[:64]!r} is closed") from None

@@ -167,6 +167,8 @@ class Site:
     added_keys: tuple[str, ...] = stored((), dump=list, load=tuple)
     # The random part of the signing secret, which is derived, never stored (signing.py).
     signing_nonce: str = stored("")
+    # The totals that are milestones of the site's webhooks (widget/webhooks keeps it).
+    milestones: tuple[int, ...] = stored((), dump=list, load=tuple)
     loaded_at: float = field(default=0.0, compare=False)
 
     def __post_init__(self) -> None:

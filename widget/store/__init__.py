@@ -19,6 +19,8 @@
     sessions.py      store.sessions: dashboard sessions, listed by the key they signed in with
     key_use.py       store.key_use: when each API key was last used (a write a minute at most)
     audit_log.py     store.audit: each site's audit log (a stream), paged newest first
+    webhooks.py      store.webhooks: a site's webhooks, secrets included
+    events.py        store.webhook_queue: the webhooks' event stream and deliveries
     lua/             the scripts, one file each; lua/lib/ the functions they share
 
 The store knows nothing of Flask.
@@ -34,6 +36,7 @@ from .articles import REFUSALS, Admission, ArticleRecord, ArticleRefused, Articl
 from .audit_log import AuditLog
 from .backup import SiteBackup
 from .client import STORAGE_ERRORS, Client, connect, is_out_of_memory, retry_policy
+from .events import WebhookQueue
 from .imports import ImportRow, Imports
 from .indexes import SiteIndexes
 from .key_use import KeyUse
@@ -44,6 +47,7 @@ from .rebuild import ReindexResult
 from .results import ReactionResult
 from .sessions import DashboardSessions
 from .site_records import SiteRecords
+from .webhooks import Webhooks
 from .windows import Window, WindowLimited, Windows
 from .writes import ReactionWrites
 
@@ -67,6 +71,8 @@ class Store:
         self.key_use = KeyUse(client)
         self.audit = AuditLog(client)
         self.moves = Moves(client, self.indexes)
+        self.webhooks = Webhooks(client)
+        self.webhook_queue = WebhookQueue(client)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)
         self.imports = Imports(client, self.indexes)
         self.backup = SiteBackup(client)

@@ -6,7 +6,8 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
                                      first, last (ISO 8601 UTC), closed ("1": the
                                      publisher closed voting, "0": reopened it),
                                      "i:<reaction>" the imported part of c:<reaction>
-                                     (counts from another tool: imports.py)
+                                     (counts from another tool: imports.py), m (the
+                                     highest webhook milestone its total reached)
                                      An alias (a moved article, moves.py) holds only
                                      "alias" -> the id it names; while a cluster's move
                                      runs, the article also holds "moving" -> that id
@@ -57,6 +58,15 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:audit       stream the site's audit log: "e" -> JSON of one change, by
                                      time; trimmed to 366 days and 20,000 entries
     rx:ready                  string /readyz's probe write (lives 5 seconds)
+    rx:s:{<site>}:webhooks    hash   webhook id -> its record, JSON (secret included)
+    rx:{webhooks}:events      stream events waiting for the worker's fan-out (capped)
+    rx:{webhooks}:due         zset   delivery id -> when its next attempt is due (or its
+                                     claim by a worker ends)
+    rx:{webhooks}:d:<id>      hash   one delivery: its webhook, body, status, attempts
+                                     (expires 7 days after its last change)
+    rx:{webhooks}:log:<hook>  zset   delivery id -> created: a webhook's last deliveries
+    rx:{webhooks}:sites       set    sites that have webhooks (for the daily digest)
+    rx:{webhooks}:digest:<site>:<day>  string "that day's digest is queued" (3 days)
 
 ``<ah>`` is a digest of the article id: ids are up to 512 bytes of any printable text,
 and a ``{`` or ``}`` in them must not change which slot an article's keys live in.
@@ -218,6 +228,32 @@ def all_sites_key() -> str:
 def title_member(title: str, ah: str) -> str:
     """Return an article's member of its site's title index: sorts by title, then hash."""
     return f"{title.casefold()[:TITLE_SORT_CHARS]}\0{ah}"
+
+
+WEBHOOKS_TAG = "{webhooks}"
+EVENTS_STREAM = f"{PREFIX}:{WEBHOOKS_TAG}:events"
+DUE_DELIVERIES = f"{PREFIX}:{WEBHOOKS_TAG}:due"
+WEBHOOK_SITES = f"{PREFIX}:{WEBHOOKS_TAG}:sites"
+
+
+def webhooks_key(site: str) -> str:
+    """Return the hash of a site's webhooks (id -> record), in the site's slot."""
+    return site_key(site, "webhooks")
+
+
+def delivery_key(delivery: str) -> str:
+    """Return the hash of one webhook delivery."""
+    return f"{PREFIX}:{WEBHOOKS_TAG}:d:{delivery}"
+
+
+def delivery_log_key(hook: str) -> str:
+    """Return the zset of a webhook's last deliveries, by when each was made."""
+    return f"{PREFIX}:{WEBHOOKS_TAG}:log:{hook}"
+
+
+def digest_key(site: str, day: str) -> str:
+    """Return the key that says a site's digest of a day is queued."""
+    return f"{PREFIX}:{WEBHOOKS_TAG}:digest:{site}:{day}"
 
 
 def member_hash(member: str) -> str:

@@ -17,7 +17,9 @@ article takes the site's admission, then the write, then its indexes: four trips
 All of them run the same functions of ``lua/lib/``.
 
 Each call has a random id, so a script that redis-py re-sends after a timeout answers
-what its first run did instead of counting twice.
+what its first run did instead of counting twice. A total that reaches one of the site's
+``milestones`` for the first time is queued for the webhooks' worker by the same script on
+one Redis, by one more call (then only) on a cluster.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from redis.cluster import RedisCluster
 from . import keys
 from .articles import Admission, ArticleRefused, Articles
 from .client import Client, ScriptCall, read_with_script, register_script, run_script, run_scripts
+from .events import EVENTS_CAP, add_event
 from .indexes import ONCE_TTL_SECONDS, SiteIndexes
 from .moves import REDIRECTS, Redirected
 from .reactions import CAP_TTL_SECONDS, ArticleClosed, CapReached, Tally, iso, reader_digest
@@ -72,6 +75,7 @@ class ReactionWrites:
         closes_before: str = "",
         admission: Admission | None = None,
         windows: Sequence[Window] = (),
+        milestones: Sequence[int] = (),
     ) -> Tally:
         """Set (or, with None, withdraw) one reader's reaction and return the new counts.
 
@@ -121,6 +125,9 @@ class ReactionWrites:
                 CAP_TTL_SECONDS,
                 ONCE_TTL_SECONDS,
                 closes_before,
+                site,
+                ",".join(map(str, milestones)),
+                EVENTS_CAP,
                 *reaction_keys,
             ],
         )
@@ -137,7 +144,10 @@ class ReactionWrites:
             raise ArticleClosed(article)
         if answer == ReactionResult.CAP_REACHED:
             raise CapReached(article)
-        counts = dict(zip(reaction_keys, (int(c) for c in result[3:]), strict=True))
+        counted = result[3 : 3 + len(reaction_keys)]
+        if len(result) > 3 + len(reaction_keys) and not isinstance(self.client, redis.Redis):
+            add_event(self.client, "article.milestone", site, call.args[3], result[-1])
+        counts = dict(zip(reaction_keys, (int(c) for c in counted), strict=True))
         return Tally(counts=counts, mine=reaction)
 
     def _at_once(
@@ -160,6 +170,7 @@ class ReactionWrites:
                 keys.site_key(site, "refused"),
                 *(keys.index_key(site, key) for key in call.reaction_keys),
                 *(w.key for w in windows),
+                keys.EVENTS_STREAM,
             ],
             [
                 "" if admission else "1",

@@ -11,6 +11,7 @@
 -- KEYS[13]      today's new-article budget hash, KEYS[14] the site's refused hash
 -- KEYS[15..14+r] the zset of each of the site's r reactions, in the order of A[13..]
 -- KEYS[15+r..]  the request's rate-limit windows (lib/windows.lua), in the order checked
+-- KEYS[#KEYS]   the webhooks' event stream (a milestone reached is queued there)
 --
 -- ARGV[1]  "1": create a new article without the site's admission (the store's own
 --          callers: tests, demo data), else ""
@@ -27,7 +28,7 @@
 -- Returns set_reaction's answer (lib/set_reaction.lua's RESULT names its first number).
 local n = tonumber(ARGV[9])
 local A = {unpack(ARGV, 10 + 2 * n)}
-local r = #A - 12
+local r = #A - 15
 local day = A[3]
 local result = set_reaction({unpack(KEYS, 1, 5)}, A, {
   limited = function()
@@ -39,12 +40,16 @@ local result = set_reaction({unpack(KEYS, 1, 5)}, A, {
     if ARGV[1] == '1' then return '' end
     return admit_article({KEYS[7], KEYS[13], KEYS[14]}, {ARGV[3], ARGV[4], ARGV[5], day, A[10]})
   end,
+  event = function(data)
+    redis.call('XADD', KEYS[#KEYS], 'MAXLEN', '~', A[15], '*', 'type', 'article.milestone',
+               'site', A[13], 'at', A[4], 'data', data)
+  end,
 })
 if result[1] == RESULT.CAP_REACHED then
   redis.call('HINCRBY', KEYS[14], day, 1)  -- the cap's refusals, for the publisher to see
 elseif result[1] == RESULT.CHANGED then
   local zset = {}
-  for i = 1, r do zset[A[12 + i]] = KEYS[14 + i] end
+  for i = 1, r do zset[A[15 + i]] = KEYS[14 + i] end
   local old, new, fresh = result[2], A[2], result[3]
   local K = {KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], zset[old] or KEYS[7],
              zset[new] or KEYS[7], KEYS[11], KEYS[12]}

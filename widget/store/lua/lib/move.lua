@@ -36,7 +36,7 @@ local function move_read(Kf, to_id, mark, op)
     elseif string.sub(name, 1, 2) == 'i:' then
       data.imported[string.sub(name, 3)] = tonumber(value)
     elseif name == 'title' or name == 'url' or name == 'closed' or name == 'first'
-        or name == 'last' then
+        or name == 'last' or name == 'm' then
       data.meta[name] = value
     end
   end
@@ -107,6 +107,10 @@ local function move_merge(Kt, data, to_id, day)
   if meta.last and (not has.last or meta.last > has.last) then
     redis.call('HSET', Kt[1], 'last', meta.last)
   end
+  -- The highest webhook milestone either reached: a milestone is sent once per article,
+  -- ever, and a move sends none (widget/webhooks).
+  local reached = tonumber(redis.call('HGET', Kt[1], 'm') or '0')
+  if meta.m and tonumber(meta.m) > reached then redis.call('HSET', Kt[1], 'm', meta.m) end
   for _, moved in ipairs(data.aliases) do redis.call('RPUSH', Kt[4], moved) end
   redis.call('RPUSH', Kt[4], data.id)
   local result = {fresh = id and 0 or 1, took_title = took_title, before = before,

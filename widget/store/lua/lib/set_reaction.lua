@@ -27,7 +27,9 @@
 -- A[11] seconds the result under K[5] is kept
 -- A[12] voting is closed on an article whose first reaction is at or before this time
 --       (ISO 8601 UTC, which sorts as text), or "" when the site never closes by age
--- A[13..] the site's reaction keys (retired ones too), in order: the counts come back
+-- A[13] the site id, A[14] the totals that are milestones of the site's webhooks,
+--       comma-separated ("" when it has none), A[15] the event stream's length cap
+-- A[16..] the site's reaction keys (retired ones too), in order: the counts come back
 --       in it. The reader's old reaction is read from K[2], not from this list.
 --
 -- checks.limited(): run once the call is known not to be a re-send; returns nil, or the
@@ -38,9 +40,12 @@
 -- checks.plan: true to stop before writing anything, once every check passed: the call
 --       answers {PLANNED, the reaction that the write would take off a count or ""} (a
 --       cluster's first trip, store/writes.py; the write comes in a second call)
+-- checks.event(data): run when the write made the total reach a milestone (A[14]) for
+--       the first time ever: ``data``, the article.milestone event's JSON, also ends the
+--       answer (a cluster queues it from Python; widget/webhooks)
 --
 -- Returns {result, the reaction taken off a count or "", new article (0/1),
---          count of A[13], count of A[14], ...}, result one of RESULT below; or
+--          count of A[16], count of A[17], ..., [the milestone event's JSON]}, result one of RESULT below; or
 -- {ARTICLE_REFUSED, code}, {WINDOW_LIMITED, window, TTL, count} (checks.limited's) or
 -- {PLANNED, old}. Only CHANGED wrote anything here (a refusal and a no-op write no key).
 
@@ -60,7 +65,7 @@ local RESULT = {
 }
 
 local function set_reaction(K, A, checks)
-  local FIRST_REACTION = 13
+  local FIRST_REACTION = 16
   local article, readers, history, cap_key, done = K[1], K[2], K[3], K[4], K[5]
 
   local earlier = redis.call('GET', done)
@@ -157,6 +162,25 @@ local function set_reaction(K, A, checks)
   redis.call('HSET', article, 'last', now)
 
   local result = counts({RESULT.CHANGED, decremented, fresh})
+  -- A milestone is the total a new vote made (never a switch's or a withdrawal's), sent
+  -- once per article ever: the highest one reached is kept in the field "m".
+  if A[14] ~= '' and new ~= '' and decremented == '' then
+    local total, by_key = 0, {}
+    for i = FIRST_REACTION, #A do
+      local n = result[i - FIRST_REACTION + 4]
+      total, by_key[A[i]] = total + n, n
+    end
+    for m in string.gmatch(A[14], '%d+') do
+      if tonumber(m) == total and total > tonumber(redis.call('HGET', article, 'm') or '0') then
+        redis.call('HSET', article, 'm', total)
+        local title, url = unpack(redis.call('HMGET', article, 'title', 'url'))
+        local data = cjson.encode({site = A[13], article = A[5], title = title or cjson.null,
+          url = url or cjson.null, counts = by_key, total = total, milestone = total})
+        result[#result + 1] = data
+        if checks.event then checks.event(data) end
+      end
+    end
+  end
   -- Only a change needs remembering: a second run of a call that changed nothing (or was
   -- refused) answers the same as its first.
   redis.call('SET', done, cjson.encode(result), 'EX', A[11])
