@@ -11,6 +11,7 @@
     windows.py       store.windows: rate-limit windows counted inside a request's own call
     articles.py      store.articles: admission, records, history, edits and reset of articles
     indexes.py       store.indexes: a site's indexes and totals, moved, paged, scanned, rebuilt
+    top.py           store.top: the top list's day rankings, summed over days, a page at a time
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     site_records.py  store.sites: the sites' settings, and a site's deletion
     sessions.py      store.sessions: dashboard sessions
@@ -52,6 +53,7 @@ class Store:
         self.windows = Windows(client)
         self.indexes = SiteIndexes(client)
         self.articles = Articles(client, self.indexes)
+        self.top = self.indexes.top  # the top list's day rankings (top.py)
         self.sites = SiteRecords(client, self.indexes)
         self.sessions = DashboardSessions(client)
         self.writes = ReactionWrites(client, self.windows, self.indexes, self.articles)

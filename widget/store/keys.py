@@ -12,6 +12,9 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:recent      zset   article hash -> last epoch   article script, by
     rx:s:{<site>}:counts      hash   reaction -> site total       update_site.lua)
     rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
+    rx:s:{<site>}:day:<d>:<r> zset   article id -> minus its net change of r (or of the
+                                     "total") on day d: the top list's rankings (top.py;
+                                     expire RANK_DAYS after the day's start)
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; expires after 2 days)
     rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day;
@@ -66,6 +69,9 @@ DAY_FORMAT = "%Y%m%d"
 # The per-site indexes of a site that are not one per reaction (those are index_key's).
 SITE_INDEXES = ("total", "recent", "counts", "days", "titles", "title-of")
 TITLE_SORT_CHARS = 100
+# Days a day ranking (day_rank_key) lives from its day's start: a top list of 30 days,
+# today included, always finds its oldest day. lib/update_site.lua says it again.
+RANK_DAYS = 31
 # /readyz writes this key to learn whether Redis still takes writes (out of memory).
 READY_PROBE = f"{PREFIX}:ready"
 
@@ -154,6 +160,11 @@ def site_key(site: str, name: str) -> str:
 def index_key(site: str, sort: str) -> str:
     """Return the zset that orders a site's articles by total, recency or a reaction."""
     return site_key(site, sort if sort in {"total", "recent"} else f"by:{sort}")
+
+
+def day_rank_key(site: str, day: str, sort: str) -> str:
+    """Return the zset that ranks a site's articles by one day's net change of ``sort``."""
+    return site_key(site, f"day:{day}:{sort}")
 
 
 def marker_key(site: str, op: str) -> str:

@@ -90,6 +90,7 @@ class ReactionWrites:
         op = secrets.token_hex(8)
         call = _Call(
             site=site,
+            article=article,
             ah=ah,
             day=day,
             now=now,
@@ -152,6 +153,8 @@ class ReactionWrites:
                 keys.site_key(site, "refused"),
                 *(keys.index_key(site, key) for key in call.reaction_keys),
                 *(w.key for w in windows),
+                keys.day_rank_key(site, day, "total"),
+                *(keys.day_rank_key(site, day, key) for key in call.reaction_keys),
             ],
             [
                 "" if admission else "1",
@@ -214,8 +217,9 @@ class ReactionWrites:
         # close or reset in between) makes the write differ; a third call then moves the
         # site's indexes from what they were told to what was done.
         write: ScriptCall = (self.article_script, call.article_keys, ["", "", 0, *call.args])
+        article = call.article
         site = self.indexes.update_call(
-            call.site, call.ah, old, call.reaction, call.now, call.day, call.op
+            call.site, call.ah, old, call.reaction, call.now, call.day, call.op, article=article
         )
         result: list[Any] = run_scripts(cast(RedisCluster, self.client), [write, site])[0]
         written = ReactionResult(int(result[0]))
@@ -223,7 +227,9 @@ class ReactionWrites:
         if done != old:
             fix = f"{call.op}-fix"
             run_script(
-                self.indexes.update_call(call.site, call.ah, done, old, call.now, call.day, fix)
+                self.indexes.update_call(
+                    call.site, call.ah, done, old, call.now, call.day, fix, article=article
+                )
             )
         if written == ReactionResult.NEEDS_ADMISSION:
             # Deleted in between (a reset): it is in no index now, the moves undone above
@@ -267,6 +273,7 @@ class ReactionWrites:
                     op or call.op,
                     call.reaction_keys if fresh else (),
                     call.member if fresh else "",
+                    article=call.article,
                 )
             )
         return result
@@ -277,6 +284,7 @@ class _Call:
     """One reaction call's names and arguments, shared by both ways of running it."""
 
     site: str
+    article: str
     ah: str
     day: str
     now: float

@@ -1,0 +1,124 @@
+"""The top list's rankings: a site's articles by each day's net change of a reaction or of all.
+
+``lib/update_site.lua`` moves them with every change of a count (``rank_day``): one zset a
+day for the total and one a day for each reaction (``keys.day_rank_key``), in the site's
+slot, whose members are article ids scored minus their net change that day (withdrawals
+and switches subtract), each living ``keys.RANK_DAYS`` days from its day's start. A top
+list of N days sums N of them in one read-only script (``lua/top.lua``: ZUNION, then one
+page of it), so a request costs the articles that changed in those days, never a scan of
+the site's articles (docs/development.md, "The top list", gives the figures).
+
+A reset takes the article out of every ranking (``remove``), the rebuild recomputes them
+from the articles' histories (``RankRebuild``, run by ``rebuild.py``), and a site's
+deletion deletes them (``delete``); anything else (an article moved away) leaves an
+entry that the reader skips and that expires with its day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from . import keys
+from .client import Client, register_script
+
+TOTAL = "total"
+DAY_SECONDS = 86400
+
+
+def recent_days(count: int, now: float) -> list[str]:
+    """Return the names (yyyymmdd) of the ``count`` UTC days up to today, oldest first."""
+    today = datetime.fromtimestamp(now, UTC).date()
+    return [keys.day_name(today - timedelta(days=n)) for n in range(count - 1, -1, -1)]
+
+
+def _expires_at(day: str) -> int:
+    start = datetime.strptime(day, keys.DAY_FORMAT).replace(tzinfo=UTC)
+    return int(start.timestamp()) + keys.RANK_DAYS * DAY_SECONDS
+
+
+class TopLists:
+    """The day rankings of a site: read a page of their sum, take an article out, delete."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.top_script = register_script(client, "top.lua")
+
+    def page(
+        self, site: str, sort: str, days: Sequence[str], start: int, count: int
+    ) -> list[tuple[str, int]]:
+        """Return (article id, net change) of ranks start.. of ``sort`` summed over ``days``.
+
+        ``sort`` is a reaction key or "total"; only changes above 0, the most first, ties by
+        id; fewer than ``count`` when the list ends.
+        """
+        reply: list[Any] = self.top_script(
+            keys=[keys.day_rank_key(site, day, sort) for day in days], args=[start, count]
+        )
+        it = iter(reply)
+        return [(str(article), -int(float(score))) for article, score in zip(it, it, strict=True)]
+
+    def _all_keys(self, site: str, reaction_keys: Sequence[str], now: float) -> list[str]:
+        return [
+            keys.day_rank_key(site, day, sort)
+            for day in recent_days(keys.RANK_DAYS, now)
+            for sort in (TOTAL, *reaction_keys)
+        ]
+
+    def remove(self, site: str, article: str, reaction_keys: Sequence[str], now: float) -> None:
+        """Take a (reset) article out of every day ranking of the site that may hold it."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in self._all_keys(site, reaction_keys, now):
+            pipe.zrem(key, article)
+        pipe.execute()
+
+    def delete(self, site: str, reaction_keys: Sequence[str], now: float) -> None:
+        """Delete every day ranking of a site."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in self._all_keys(site, reaction_keys, now):
+            pipe.delete(key)
+        pipe.execute()
+
+
+class RankRebuild:
+    """The day rankings rebuilt from the articles' histories, beside the other indexes.
+
+    Built under temporary keys in the site's slot, then renamed over the live ones, as
+    ``rebuild.py`` does with every index; only the days a ranking still lives are built.
+    """
+
+    def __init__(
+        self, client: Client, site: str, reaction_keys: Sequence[str], today: date, temp: str
+    ) -> None:
+        self.client = client
+        self.days = {keys.day_name(today - timedelta(days=n)) for n in range(keys.RANK_DAYS)}
+        self.sorts = {TOTAL, *reaction_keys}
+        self.live = {
+            (day, sort): keys.day_rank_key(site, day, sort)
+            for day in self.days
+            for sort in self.sorts
+        }
+        self.temp = {
+            name: keys.site_key(site, f"{temp}:day:{name[0]}:{name[1]}") for name in self.live
+        }
+        client.delete(*self.temp.values())  # what an interrupted run left
+
+    def add(self, pipe: Any, article: str, history: dict[str, str]) -> None:
+        """Queue on ``pipe`` one article's recent days (its history hash) into the rankings."""
+        for field, change in history.items():
+            day, _, reaction = field.partition(":")
+            if day in self.days and reaction in self.sorts and int(change):
+                pipe.zincrby(self.temp[day, reaction], -int(change), article)
+                pipe.zincrby(self.temp[day, TOTAL], -int(change), article)
+
+    def finish(self) -> None:
+        """Put the rebuilt rankings in place of the live ones (an empty one is deleted)."""
+        for name, temp_key in self.temp.items():
+            # A day's switches cancel out in its total: no entry at 0, as rank_day keeps.
+            self.client.zremrangebyscore(temp_key, 0, 0)
+            if self.client.exists(temp_key):
+                self.client.rename(temp_key, self.live[name])
+                self.client.expireat(self.live[name], _expires_at(name[0]))
+            else:
+                self.client.delete(self.live[name])
