@@ -144,6 +144,7 @@ button span,small,p{opacity:.75}
 strong{font-size:1.3em}
 p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
 li{height:1.5em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+b{color:var(--_a)}
 @media (prefers-reduced-motion:no-preference){button{transition:.2s}}`;
   // One constructed stylesheet, adopted by every widget's shadow root (no style-src needed).
   let sheet;
@@ -202,11 +203,16 @@ li{height:1.5em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
         // The heading ("Most loved · 7 days": a number of days in the widget's language), then
         // one line reserved per article, so that the list keeps its height when it fills.
         const [reaction, days, limit] = widget.top;
-        const period = format(widget, days, { style: 'unit', unit: 'day', unitDisplay: 'long' });
         widget.list = h('ol');
         for (let n = Math.min(limit, 20); n-- > 0; ) widget.list.append(h('li'));
         return root.replaceChildren(
-          h('h2', {}, (strings['top_' + reaction] ?? reaction) + ' · ' + period),
+          h(
+            'h2',
+            {},
+            (strings['top_' + reaction] ?? reaction) +
+              ' · ' +
+              format(widget, days, { style: 'unit', unit: 'day', unitDisplay: 'long' })
+          ),
           widget.list,
           widget.status
         );
@@ -405,14 +411,17 @@ li{height:1.5em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
           show(widget, ...widget.saved);
           const label = widget.reactions.find((r) => r.key == data.mine)?.label;
           say(widget, label ? 'chose' : 'removed', label);
-          const detail = {
-            site: widget.site,
-            article: widget.article,
-            reaction: data.mine,
-            counts: data.counts
-          };
           widget.el.dispatchEvent(
-            new CustomEvent('reactions:change', { bubbles: true, composed: true, detail })
+            new CustomEvent('reactions:change', {
+              bubbles: true,
+              composed: true,
+              detail: {
+                site: widget.site,
+                article: widget.article,
+                reaction: data.mine,
+                counts: data.counts
+              }
+            })
           );
         }
       }
