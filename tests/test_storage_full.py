@@ -90,6 +90,10 @@ def test_a_full_redis_is_503_storage_full_everywhere_and_readyz_says_so(
     unlimited = create_app({**app.config, "RATELIMIT_ENABLED": False})
     counts = unlimited.test_client().get("/v1/sites/demo/reactions?article=kept").get_json()
     assert counts["articles"]["kept"]["total"] == 1
+    # The top list too: its sum of the days cannot be kept, so it is made for the answer.
+    listed = unlimited.test_client().get("/v1/sites/demo/top?days=2")
+    assert listed.status_code == 200, listed.get_json()
+    assert listed.get_json()["articles"] == []  # "kept" has no title
     unlimited.extensions["reactions.store"].client.close()
     # Room again (the operator raised the bound): the service is ready and writes work.
     client.config_set("maxmemory", "64mb")

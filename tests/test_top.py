@@ -38,9 +38,17 @@ def react(
     )
 
 
-def top(app: Any, client: Any, query: str = "", **headers: str) -> Any:
-    """Ask for a top list afresh: each worker keeps a list for its max-age, this one forgets."""
+def forget(app: Any) -> None:
+    """Forget the lists computed (kept for their max-age): the worker's and Redis's sums."""
     app.extensions.pop("reactions.top", None)
+    redis_client = app.extensions["reactions.store"].client
+    for key in redis_client.keys(keys.top_key("demo", "*", "*", "*")):
+        redis_client.delete(key)
+
+
+def top(app: Any, client: Any, query: str = "", **headers: str) -> Any:
+    """Ask for a top list afresh."""
+    forget(app)
     return client.get(f"{TOP}{query}", headers=headers)
 
 

@@ -11,9 +11,10 @@ reached it, ``after_reacting`` and ``publisher_only`` hide the list.
 
 The list comes from the day rankings (``store/top.py``): a page of their sum over the
 days, then the records of those articles, enough pages to fill ``MAX_LIMIT`` entries.
-Each worker keeps a computed list for ``MAX_AGE`` seconds (the answer's ``max-age``, so
-no answer is older than the contract lets it be), in memory, so a full Redis, which
-takes no write, still serves it, and a busy list costs one computation a minute.
+The sum of the days is kept in Redis for ``MAX_AGE`` seconds (``store/top.py``), and each
+worker keeps the list it computed from it, in memory, as long as the sum lives: no answer
+is older than its ``max-age``, a busy list costs one sum a minute for all the workers, and
+a full Redis, which takes no write, still answers (the sum is then made for each page).
 """
 
 from __future__ import annotations
@@ -86,13 +87,18 @@ def check_top_query(site: Site, pairs: list[tuple[str, str]]) -> TopQuery:
     )
 
 
-def _compute(site: Site, reaction: str, days: list[str], threshold: int) -> list[dict[str, Any]]:
-    """Return the first MAX_LIMIT entries of a site's list: titled, over the threshold."""
+def _compute(
+    site: Site, reaction: str, days: list[str], threshold: int
+) -> tuple[float, list[dict[str, Any]]]:
+    """Return the first MAX_LIMIT entries of a site's list (titled, over the threshold), and
+    for how many seconds more they hold (the sum they come from is kept that long)."""
     store = get_store()
     found: list[dict[str, Any]] = []
     start, count = 0, 3 * MAX_LIMIT
+    holds = MAX_AGE * 1000
     while len(found) < MAX_LIMIT:
-        page = store.top.page(site.id, reaction, days, start, count)
+        left, page = store.top.page(site.id, reaction, days, start, count, MAX_AGE * 1000)
+        holds = min(holds, left or holds)
         hashes = [article_hash(article) for article, _ in page]
         records = {
             r.article: r for r in store.articles.records(site.id, hashes, site.reaction_keys)
@@ -113,7 +119,7 @@ def _compute(site: Site, reaction: str, days: list[str], threshold: int) -> list
         if len(page) < count:
             break
         start, count = start + count, count * 4
-    return found
+    return holds / 1000, found
 
 
 class TopCache:
@@ -131,11 +137,11 @@ class TopCache:
         kept = self.lists.get(key)
         if kept is not None and kept[0] > time.monotonic():
             return kept[1]
-        entries = _compute(site, reaction, names, threshold)
+        holds, entries = _compute(site, reaction, names, threshold)
         with self.lock:
             while len(self.lists) >= CACHE_ENTRIES:
                 del self.lists[next(iter(self.lists))]
-            self.lists[key] = (time.monotonic() + MAX_AGE, entries)
+            self.lists[key] = (time.monotonic() + holds, entries)
         return entries
 
 

@@ -15,6 +15,8 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:day:<d>:<r> zset   article id -> minus its net change of r (or of the
                                      "total") on day d: the top list's rankings (top.py;
                                      expire RANK_DAYS after the day's start)
+    rx:s:{<site>}:top:<r>:<n>:<d> zset the sum of the n day rankings of r up to day d, kept
+                                     a minute for every worker's top list (top.py)
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; expires after 2 days)
     rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day;
@@ -165,6 +167,11 @@ def index_key(site: str, sort: str) -> str:
 def day_rank_key(site: str, day: str, sort: str) -> str:
     """Return the zset that ranks a site's articles by one day's net change of ``sort``."""
     return site_key(site, f"day:{day}:{sort}")
+
+
+def top_key(site: str, sort: str, days: int, today: str) -> str:
+    """Return the zset that keeps, for a while, the sum of ``days`` day rankings to today."""
+    return site_key(site, f"top:{sort}:{days}:{today}")
 
 
 def marker_key(site: str, op: str) -> str:

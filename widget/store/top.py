@@ -4,9 +4,12 @@
 day for the total and one a day for each reaction (``keys.day_rank_key``), in the site's
 slot, whose members are article ids scored minus their net change that day (withdrawals
 and switches subtract), each living ``keys.RANK_DAYS`` days from its day's start. A top
-list of N days sums N of them in one read-only script (``lua/top.lua``: ZUNION, then one
-page of it), so a request costs the articles that changed in those days, never a scan of
-the site's articles (docs/development.md, "The top list", gives the figures).
+list of N days sums N of them (``lua/top.lua``: ZUNIONSTORE, in C) into a zset that every
+worker then pages for ``keep`` milliseconds (``keys.top_key``): summing costs the entries
+of those days (the articles that changed in them), never a scan of the site's articles,
+and is done once per list and minute (docs/development.md, "The top list", gives the
+figures). When Redis is out of memory and cannot keep the sum, ``lua/top_read.lua`` sums
+the days for each page instead (ZUNION, read-only), so the list still answers.
 
 A reset takes the article out of every ranking (``remove``), the rebuild recomputes them
 from the articles' histories (``RankRebuild``, run by ``rebuild.py``), and a site's
@@ -20,8 +23,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import redis
+
 from . import keys
-from .client import Client, register_script
+from .client import Client, is_out_of_memory, register_script
 
 TOTAL = "total"
 DAY_SECONDS = 86400
@@ -44,20 +49,28 @@ class TopLists:
     def __init__(self, client: Client) -> None:
         self.client = client
         self.top_script = register_script(client, "top.lua")
+        self.read_script = register_script(client, "top_read.lua")
 
     def page(
-        self, site: str, sort: str, days: Sequence[str], start: int, count: int
-    ) -> list[tuple[str, int]]:
-        """Return (article id, net change) of ranks start.. of ``sort`` summed over ``days``.
+        self, site: str, sort: str, days: Sequence[str], start: int, count: int, keep: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """Return ranks start.. of ``sort`` summed over ``days``: (article id, net change).
 
         ``sort`` is a reaction key or "total"; only changes above 0, the most first, ties by
-        id; fewer than ``count`` when the list ends.
+        id; fewer than ``count`` when the list ends. The sum is kept ``keep`` milliseconds;
+        the first number returned is how many it has left (0 when it could not be kept).
         """
-        reply: list[Any] = self.top_script(
-            keys=[keys.day_rank_key(site, day, sort) for day in days], args=[start, count]
-        )
-        it = iter(reply)
-        return [(str(article), -int(float(score))) for article, score in zip(it, it, strict=True)]
+        ranks = [keys.day_rank_key(site, day, sort) for day in days]
+        sum_key = keys.top_key(site, sort, len(days), days[-1])
+        try:
+            reply: list[Any] = self.top_script(keys=[sum_key, *ranks], args=[start, count, keep])
+        except redis.exceptions.ResponseError as exc:
+            if not is_out_of_memory(exc):
+                raise
+            reply = self.read_script(keys=ranks, args=[start, count])
+        it = iter(reply[1])
+        page = [(str(article), -int(float(score))) for article, score in zip(it, it, strict=True)]
+        return max(int(reply[0]), 0), page
 
     def _all_keys(self, site: str, reaction_keys: Sequence[str], now: float) -> list[str]:
         return [
