@@ -15,6 +15,7 @@ from tests.helpers import KEYS
 from tests.test_openapi import check
 from widget.context import get_sites
 from widget.ops.health import openapi_document
+from widget.reader.top import SUMS_PER_MINUTE
 from widget.store import keys
 
 pytestmark = pytest.mark.on_cluster_too
@@ -44,6 +45,7 @@ def forget(app: Any) -> None:
     redis_client = app.extensions["reactions.store"].client
     for key in redis_client.keys(keys.top_key("demo", "*", "*", "*")):
         redis_client.delete(key)
+    redis_client.delete(keys.top_budget_key("demo"))
 
 
 def top(app: Any, client: Any, query: str = "", **headers: str) -> Any:
@@ -190,6 +192,23 @@ def test_a_worker_keeps_a_list_for_its_max_age(app: Any, client: Any, store: Any
     react(store, "b", 1, "love")
     assert [a["article"] for a in client.get(TOP).get_json()["articles"]] == ["a"]
     assert listed(app, client) == [("b", 2), ("a", 1)]  # computed again
+
+
+def test_a_site_makes_a_bounded_number_of_new_lists_a_minute(
+    app: Any, client: Any, store: Any, key: str
+) -> None:
+    react(store, "a", 0, "love")
+    forget(app)
+    lists = [f"?days={days}&reaction={r}" for r in ("total", "love") for days in range(1, 31)]
+    answers = [client.get(TOP + query) for query in lists[: SUMS_PER_MINUTE + 1]]
+    assert [a.status_code for a in answers] == [200] * SUMS_PER_MINUTE + [429]
+    refused = answers[-1]
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) > 0
+    # The lists made are still answered, from any worker, and nothing else was kept.
+    app.extensions.pop("reactions.top", None)
+    assert client.get(TOP + lists[0]).status_code == 200
+    assert len(store.client.keys(keys.top_key("demo", "*", "*", "*"))) == SUMS_PER_MINUTE
 
 
 @pytest.mark.parametrize(

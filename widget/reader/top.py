@@ -31,7 +31,7 @@ from ..context import get_store, require_site
 from ..errors import ApiError
 from ..sites import Site
 from ..store import article_hash
-from ..store.top import TOTAL, recent_days
+from ..store.top import TOTAL, TooManySums, recent_days
 from ..validation import bad_request, not_utf8_query
 from .api import READS, add_cors_headers
 from .limits import fold
@@ -46,6 +46,9 @@ MAX_LIMIT = 20
 DEFAULTS = {"reaction": TOTAL, "days": "7", "limit": "5"}
 MAX_AGE = 60  # seconds; the contract asks for at least 60
 CACHE_ENTRIES = 4096  # lists a worker keeps at most (sites x reactions x windows)
+# Distinct lists (reaction and days) a site's GETs may have summed a minute: a page shows a
+# few, and each sum costs the entries of its days (docs/development.md, "The top list").
+SUMS_PER_MINUTE = 30
 HIDING_POLICIES = frozenset({"after_reacting", "publisher_only"})
 
 
@@ -97,7 +100,18 @@ def _compute(
     start, count = 0, 3 * MAX_LIMIT
     holds = MAX_AGE * 1000
     while len(found) < MAX_LIMIT:
-        left, page = store.top.page(site.id, reaction, days, start, count, MAX_AGE * 1000)
+        try:
+            left, page = store.top.page(
+                site.id, reaction, days, start, count, MAX_AGE * 1000, SUMS_PER_MINUTE
+            )
+        except TooManySums:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"site {site.id!r} has made {SUMS_PER_MINUTE} new top lists this minute: "
+                "ask again in a minute",
+                {"Retry-After": str(MAX_AGE)},
+            ) from None
         holds = min(holds, left or holds)
         hashes = [article_hash(article) for article, _ in page]
         records = {

@@ -17,6 +17,7 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
                                      expire RANK_DAYS after the day's start)
     rx:s:{<site>}:top:<r>:<n>:<d> zset the sum of the n day rankings of r up to day d, kept
                                      a minute for every worker's top list (top.py)
+    rx:s:{<site>}:top-sums    string the sums made in this minute (top.py; lives a minute)
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; expires after 2 days)
     rx:s:{<site>}:refused     hash   "<yyyymmdd>" -> reactions the cap refused that day;
@@ -172,6 +173,11 @@ def day_rank_key(site: str, day: str, sort: str) -> str:
 def top_key(site: str, sort: str, days: int, today: str) -> str:
     """Return the zset that keeps, for a while, the sum of ``days`` day rankings to today."""
     return site_key(site, f"top:{sort}:{days}:{today}")
+
+
+def top_budget_key(site: str) -> str:
+    """Return the count of a site's top-list sums made in the current minute."""
+    return site_key(site, "top-sums")
 
 
 def marker_key(site: str, op: str) -> str:

@@ -32,6 +32,10 @@ TOTAL = "total"
 DAY_SECONDS = 86400
 
 
+class TooManySums(Exception):
+    """A site made as many sums of days this minute as it may (``page``'s ``most``)."""
+
+
 def recent_days(count: int, now: float) -> list[str]:
     """Return the names (yyyymmdd) of the ``count`` UTC days up to today, oldest first."""
     today = datetime.fromtimestamp(now, UTC).date()
@@ -52,22 +56,35 @@ class TopLists:
         self.read_script = register_script(client, "top_read.lua")
 
     def page(
-        self, site: str, sort: str, days: Sequence[str], start: int, count: int, keep: int
+        self,
+        site: str,
+        sort: str,
+        days: Sequence[str],
+        start: int,
+        count: int,
+        keep: int,
+        most: int = 0,
     ) -> tuple[int, list[tuple[str, int]]]:
         """Return ranks start.. of ``sort`` summed over ``days``: (article id, net change).
 
         ``sort`` is a reaction key or "total"; only changes above 0, the most first, ties by
         id; fewer than ``count`` when the list ends. The sum is kept ``keep`` milliseconds;
-        the first number returned is how many it has left (0 when it could not be kept).
+        the first number returned is how many it has left (0 when it could not be kept). A
+        site makes at most ``most`` sums a minute (0: no bound), then TooManySums.
         """
         ranks = [keys.day_rank_key(site, day, sort) for day in days]
         sum_key = keys.top_key(site, sort, len(days), days[-1])
+        budget = keys.top_budget_key(site)
         try:
-            reply: list[Any] = self.top_script(keys=[sum_key, *ranks], args=[start, count, keep])
+            reply: list[Any] = self.top_script(
+                keys=[sum_key, budget, *ranks], args=[start, count, keep, most or 1 << 40]
+            )
         except redis.exceptions.ResponseError as exc:
             if not is_out_of_memory(exc):
                 raise
             reply = self.read_script(keys=ranks, args=[start, count])
+        if int(reply[0]) < 0:
+            raise TooManySums(site)
         it = iter(reply[1])
         page = [(str(article), -int(float(score))) for article, score in zip(it, it, strict=True)]
         return max(int(reply[0]), 0), page
