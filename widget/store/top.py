@@ -83,7 +83,7 @@ class TopLists:
             if not is_out_of_memory(exc):
                 raise
             reply = self.read_script(keys=ranks, args=[start, count])
-        if int(reply[0]) < 0:
+        if reply[0] == "too_many_sums":
             raise TooManySums(site)
         it = iter(reply[1])
         page = [(str(article), -int(float(score))) for article, score in zip(it, it, strict=True)]

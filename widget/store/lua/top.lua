@@ -12,14 +12,14 @@
 -- then member up) is the list's: the most first, ties by id. Only entries whose net change
 -- is above 0 come back.
 --
--- Returns {milliseconds the sum has left, {id, minus the change, id, ...}}, or {-1, {}}
--- when the sum is missing and the site has made as many this minute as it may: each sum
+-- Returns {milliseconds the sum has left, {id, minus the change, id, ...}}, or
+-- {"too_many_sums", {}} when the sum is missing and the site has made as many this minute as it may: each sum
 -- costs the entries of its days, and a list is one GET away for anyone.
 local sum = KEYS[1]
 if redis.call('EXISTS', sum) == 0 then
   local made = redis.call('INCR', KEYS[2])
   if made == 1 then redis.call('EXPIRE', KEYS[2], 60) end
-  if made > tonumber(ARGV[4]) then return {-1, {}} end
+  if made > tonumber(ARGV[4]) then return {'too_many_sums', {}} end
   local days = {unpack(KEYS, 3)}
   if redis.call('ZUNIONSTORE', sum, #days, unpack(days)) == 0 then
     redis.call('ZADD', sum, 0, '')  -- an empty list is kept too (entries at 0 are no entries)

@@ -2,7 +2,7 @@
 -- answer, summed anew (ZUNION, read-only) for each page.
 --
 -- KEYS the day rankings, ARGV[1] the first rank, ARGV[2] how many at most.
--- Returns {0, {id, minus the change, id, ...}}.
+-- Returns {0, {id, minus the change, id, ...}}: 0 milliseconds, as no sum is kept.
 local args = {#KEYS}
 for i = 1, #KEYS do args[i + 1] = KEYS[i] end
 args[#args + 1] = 'WITHSCORES'
@@ -14,4 +14,5 @@ for i = 2 * first + 1, math.min(#union, 2 * (first + count)), 2 do
   page[#page + 1] = union[i]
   page[#page + 1] = union[i + 1]
 end
-return {0, page}
+local kept = 0
+return {kept, page}
