@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from openapi_core import OpenAPI
 
-from tests.helpers import KEYS
+from tests.helpers import KEYS, app_config
 from tests.test_openapi import check
+from widget import create_app
 from widget.context import get_sites
 from widget.ops.health import openapi_document
 from widget.reader.top import SUMS_PER_MINUTE
@@ -296,3 +297,25 @@ def test_a_day_ranking_lives_31_days_from_its_day(store: Any, key: str) -> None:
     ttl = store.client.ttl(keys.day_rank_key("demo", keys.day_of(NOW), "love"))
     start_of_day = NOW - NOW % DAY
     assert abs(ttl - (start_of_day + keys.RANK_DAYS * DAY - time.time())) <= 2
+
+
+def test_the_read_limit_holds_per_address_as_on_the_counts_get(
+    redis_server: Any, redis_client: Any, backend: str
+) -> None:
+    if backend != "redis":
+        pytest.skip("one Redis is enough for the limit")
+    app = create_app(app_config(redis_server, RATELIMIT_ENABLED=True, RATELIMIT_READ="3/minute"))
+    try:
+        with app.app_context():
+            get_sites().create("demo", "Demo", [])
+        client = app.test_client()
+        first = {"REMOTE_ADDR": "198.51.100.7"}
+        answers = [client.get(TOP, environ_base=first).status_code for _ in range(4)]
+        assert answers == [200, 200, 200, 429]
+        refused = client.get(TOP, environ_base=first)
+        assert refused.get_json()["error"]["code"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) > 0
+        other = client.get(TOP, environ_base={"REMOTE_ADDR": "198.51.100.8"})
+        assert other.status_code == 200
+    finally:
+        app.extensions["reactions.store"].client.close()
