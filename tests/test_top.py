@@ -292,6 +292,22 @@ def test_reset_reindex_and_site_deletion_keep_the_rankings_exact(
     assert store.client.keys(keys.day_rank_key("demo", "*", "*")) == []
 
 
+def test_a_moved_article_takes_its_days_into_the_other(
+    app: Any, client: Any, store: Any, key: str
+) -> None:
+    react(store, "old-url", 0, "love", days_ago=3)
+    react(store, "old-url", 1, "love", days_ago=1)
+    react(store, "new-url", 2, "love", days_ago=1)
+    react(store, "new-url", 3, "like")
+    assert store.top.move("demo", "old-url", "new-url", KEYS, NOW) == 4  # 2 days x love, total
+    # As the publisher API's move leaves the records (here by hand: moved away, one title).
+    store.articles.reset("demo", "old-url", KEYS)
+    assert listed(app, client, "?days=30&reaction=love") == [("new-url", 3)]
+    assert listed(app, client, "?days=2") == [("new-url", 3)]
+    rankings = store.client.keys(keys.day_rank_key("demo", "*", "*"))
+    assert rankings and all(store.client.zscore(k, "old-url") is None for k in rankings)
+
+
 def test_a_day_ranking_lives_31_days_from_its_day(store: Any, key: str) -> None:
     react(store, "a", 0, "love")
     ttl = store.client.ttl(keys.day_rank_key("demo", keys.day_of(NOW), "love"))

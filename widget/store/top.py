@@ -11,10 +11,11 @@ and is done once per list and minute (docs/development.md, "The top list", gives
 figures). When Redis is out of memory and cannot keep the sum, ``lua/top_read.lua`` sums
 the days for each page instead (ZUNION, read-only), so the list still answers.
 
-A reset takes the article out of every ranking (``remove``), the rebuild recomputes them
-from the articles' histories (``RankRebuild``, run by ``rebuild.py``), and a site's
-deletion deletes them (``delete``); anything else (an article moved away) leaves an
-entry that the reader skips and that expires with its day.
+A reset takes the article out of every ranking (``remove``), a move of an article onto
+another may carry its days over (``move``), the rebuild recomputes them from the articles'
+histories (``RankRebuild``, run by ``rebuild.py``), and a site's deletion deletes them
+(``delete``); an entry of an article gone otherwise is skipped by the reader and expires
+with its day.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class TopLists:
         self.client = client
         self.top_script = register_script(client, "top.lua")
         self.read_script = register_script(client, "top_read.lua")
+        self.move_script = register_script(client, "rank_move.lua")
 
     def page(
         self,
@@ -102,6 +104,18 @@ class TopLists:
         for key in self._all_keys(site, reaction_keys, now):
             pipe.zrem(key, article)
         pipe.execute()
+
+    def move(
+        self, site: str, moved: str, into: str, reaction_keys: Sequence[str], now: float
+    ) -> int:
+        """Add an article's day changes to another's (a move or merge); return the days moved.
+
+        For the article moves of the publisher API: the moved id leaves every ranking, and
+        the one it went into counts its days, so the top list stays exact.
+        """
+        return int(
+            self.move_script(keys=self._all_keys(site, reaction_keys, now), args=[moved, into])
+        )
 
     def delete(self, site: str, reaction_keys: Sequence[str], now: float) -> None:
         """Delete every day ranking of a site."""
