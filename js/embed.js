@@ -118,6 +118,8 @@
       site: data.site,
       lang: lang.length > MAX_LANG_LENGTH ? 'en' : lang,
       isSummary: data.mode == 'summary',
+      // Top mode: its list's reaction, days and length, passed through for the service to check.
+      top: data.mode == 'top' && [data.reaction || 'total', data.days || 7, data.limit || 5],
       link: data.url && post.url,
       storageKey: `reactions:${data.site}:${article}`,
       endpoint: `${api}/v1/sites/${data.site}/reactions`,
@@ -141,13 +143,16 @@ button{display:grid;justify-items:center;gap:.2em;padding:.7em .3em;font:inherit
 button span,small,p{opacity:.75}
 strong{font-size:1.3em}
 p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
+li{height:1.5em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+b{color:var(--_a)}
 @media (prefers-reduced-motion:no-preference){button{transition:.2s}}`;
   // One constructed stylesheet, adopted by every widget's shadow root (no style-src needed).
   let sheet;
 
-  /** Say text in the widget's status line, a polite live region (a badge has none). */
-  function say(widget, text) {
-    if (widget.status) widget.status.textContent = text;
+  /** Say one of the widget's strings (by name; "" for none) in its status line, a polite live
+   * region (a badge has none), with label in place of its {}. */
+  function say(widget, name, label) {
+    if (widget.status) widget.status.textContent = name && widget.strings[name].replace('{}', label);
   }
 
   /** Make an element with attributes and children. */
@@ -193,8 +198,26 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
         widget.badge = widget.link ? h('a', { href: widget.link }) : h('span');
         return root.replaceChildren(widget.badge);
       }
-      widget.grid = h('div');
       widget.status = h('p', { role: 'status' });
+      if (widget.top) {
+        // The heading ("Most loved · 7 days": a number of days in the widget's language), then
+        // one line reserved per article, so that the list keeps its height when it fills.
+        const [reaction, days, limit] = widget.top;
+        widget.list = h('ol');
+        for (let n = Math.min(limit, 20); n-- > 0; ) widget.list.append(h('li'));
+        return root.replaceChildren(
+          h(
+            'h2',
+            {},
+            (strings['top_' + reaction] ?? reaction) +
+              ' · ' +
+              format(widget, days, { style: 'unit', unit: 'day', unitDisplay: 'long' })
+          ),
+          widget.list,
+          widget.status
+        );
+      }
+      widget.grid = h('div');
       root.replaceChildren(h('h2', {}, strings.heading), widget.grid, widget.status);
       widget.grid.onclick = guard((event) => {
         const button = event.target.closest('button');
@@ -265,7 +288,7 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
         ? `${reaction.label}, ${seen}, ${share}${exact}`
         : reaction.label;
     }
-    if (entry.closed) say(widget, widget.strings.closed);
+    if (entry.closed) say(widget, 'closed');
   }
 
   /** Ask for the queued widgets' counts: one GET per service, site and language, split at the
@@ -273,8 +296,12 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
   const flush = guard(() => {
     const batches = {};
     for (const widget of queue.splice(0)) {
-      const part = `&article=${encodeURIComponent(widget.article)}`;
-      const base = `${widget.endpoint}?lang=${widget.lang}`;
+      // A top list is one GET for every widget that shows it (its URL names it whole).
+      const top = widget.top;
+      const part = top ? '' : `&article=${encodeURIComponent(widget.article)}`;
+      const base = top
+        ? `${widget.api}/v1/sites/${widget.site}/top?reaction=${top[0]}&days=${top[1]}&limit=${top[2]}`
+        : `${widget.endpoint}?lang=${widget.lang}`;
       let batch = batches[base];
       if (
         !batch ||
@@ -283,7 +310,7 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
       ) {
         // With reader= only for a while after the reader's own change: otherwise the answer
         // is the same for everyone, and caches keep it.
-        const recent = Date.now() - load(`reactions:${widget.site}:at`) < READER_WINDOW;
+        const recent = !top && Date.now() - load(`reactions:${widget.site}:at`) < READER_WINDOW;
         const next = (batch = batches[base] = {
           url: base + (recent ? `&reader=${reader()}` : ''),
           widgets: []
@@ -303,13 +330,25 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
     return data;
   }
 
-  /** Fetch one batch's counts and show them in each of its widgets. */
+  /** Fetch one batch's counts (or top list) and show them in each of its widgets. */
   async function loadCounts(url, widgets) {
     try {
       // no-cache: a reload revalidates with the ETag (a 304 when nothing changed).
       const data = await request(url, { cache: 'no-cache' });
       for (const widget of widgets) {
         await widget.ready;
+        if (widget.top) {
+          // Titles as text, never HTML; a link only to an http(s) URL.
+          data.articles.forEach((a, i) =>
+            widget.list.children[i]?.replaceChildren(
+              h('b', {}, amount(widget, a.count)[0]),
+              ' ',
+              /^https?:/.test(a.url) ? h('a', { href: a.url, rel: 'noopener' }, a.title) : a.title
+            )
+          );
+          if (!data.articles.length) say(widget, 'empty');
+          continue;
+        }
         const entry = data.articles[widget.article];
         const counts = entry.counts;
         if (widget.isSummary) {
@@ -332,10 +371,10 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
         }
       }
     } catch (e) {
-      warn('could not load the counts:', e);
+      warn('load failed:', e);
       for (const widget of widgets) {
         await widget.ready;
-        say(widget, widget.strings.down);
+        say(widget, 'down');
       }
     }
   }
@@ -346,7 +385,7 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
     const counts = widget.shown.counts && { ...widget.shown.counts };
     if (counts && widget.mine) counts[widget.mine]--;
     if (counts && next) counts[next]++;
-    show(widget, { ...widget.shown, counts }, next);
+    show(widget, { ...widget.shown, counts: counts }, next);
     say(widget, '');
     widget.pending = next;
     if (!widget.saving) save(widget);
@@ -371,23 +410,26 @@ p{min-height:1.4em;margin:.5em 0 0;font-size:.85em}
         if (widget.pending === undefined) {
           show(widget, ...widget.saved);
           const label = widget.reactions.find((r) => r.key == data.mine)?.label;
-          say(widget, label ? widget.strings.chose.replace('{}', label) : widget.strings.removed);
-          const detail = {
-            site: widget.site,
-            article: widget.article,
-            reaction: data.mine,
-            counts: data.counts
-          };
+          say(widget, label ? 'chose' : 'removed', label);
           widget.el.dispatchEvent(
-            new CustomEvent('reactions:change', { bubbles: true, composed: true, detail })
+            new CustomEvent('reactions:change', {
+              bubbles: true,
+              composed: true,
+              detail: {
+                site: widget.site,
+                article: widget.article,
+                reaction: data.mine,
+                counts: data.counts
+              }
+            })
           );
         }
       }
     } catch (e) {
-      warn('could not save the reaction:', e);
+      warn('save failed:', e);
       widget.pending = undefined;
       show(widget, ...widget.saved);
-      say(widget, widget.strings.failed);
+      say(widget, 'failed');
     }
     widget.saving = false;
   }

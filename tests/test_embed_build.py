@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from widget.sites import DEFAULT_REACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +58,21 @@ def test_the_widgets_default_set_and_english_are_the_services() -> None:
     emoji, strings = json.loads(found[1]), json.loads(found[2])
     assert list(emoji.items()) == [(r.key, r.emoji) for r in DEFAULT_REACTIONS]
     assert strings == english
+
+
+def test_the_build_shortens_the_sources_own_names_only() -> None:
+    shorten = build_script().shorten
+    code = (
+        "const widget={url:1};const data=widget.url/2;"
+        "f(`widget ${widget.url}`,'widget',/widget\\/data/.test(data),{...data},{top:widget});"
+    )
+    short = shorten(code)
+    # Bindings become a letter or two; a property, a key, a string, a template's text and a
+    # regular expression stay as they were.
+    assert "widget" not in re.sub(r"'widget'|`widget |/widget\\/data/", "", short)
+    assert ".url" in short and "{url:1}" in short and "{top:" in short
+    assert "'widget'" in short and "`widget ${" in short and "/widget\\/data/" in short
+    assert re.search(r"\{\.\.\.[a-zA-Z]{1,2}\}", short)  # a spread's name is shortened
+    # A shorthand key would change what the widget sends: the build refuses it.
+    with pytest.raises(ValueError, match="'widget' as a shorthand key"):
+        shorten("send({widget,data:1});")

@@ -129,7 +129,9 @@ def unreachable_keys(client: redis.Redis) -> list[str]:
                 or name.startswith("by:")
                 or name in ("refused", "key-used", "audit", "moved")
             )
-            if not lasting and not 0 <= ttl <= 2 * 86400:
+            # The top list's day rankings live their 31 days (and go with the site).
+            bound = keys.RANK_DAYS * 86400 if name.startswith("day:") else 2 * 86400
+            if not lasting and not 0 <= ttl <= bound:
                 found.append(key)
         elif f"{{{SITE}|" in key:  # an article's key: listed by the index, or expiring
             if keys.article_hash_in(key) not in indexed and not 0 <= ttl <= 2 * 86400:

@@ -88,6 +88,10 @@ def test_a_full_redis_is_503_storage_full_everywhere_and_readyz_says_so(
     # counted in the worker's memory (tests/test_full_redis_reads.py tries every read).
     read = test.get("/v1/sites/demo/reactions?article=kept")
     assert read.status_code == 200 and read.get_json()["articles"]["kept"]["total"] == 1
+    # The top list too: its sum of the days cannot be kept, so it is made for the answer.
+    listed = test.get("/v1/sites/demo/top?days=2")
+    assert listed.status_code == 200, listed.get_json()
+    assert listed.get_json()["articles"] == []  # "kept" has no title
     # Room again (the operator raised the bound): the service is ready and writes work.
     client.config_set("maxmemory", "64mb")
     assert test.get("/readyz").get_json() == {"status": "ok"}

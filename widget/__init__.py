@@ -17,6 +17,7 @@ from .local import demo
 from .ops import health, logs, metrics
 from .reader import api as reader_api
 from .reader import i18n
+from .reader import top as reader_top
 from .reader.limits import is_folded
 from .sites import SiteRegistry
 from .store import Store, connect
@@ -63,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
 
     app.register_blueprint(reader_api.bp)
+    app.register_blueprint(reader_top.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(demo.bp)
     app.session_interface = DashboardSessionInterface()

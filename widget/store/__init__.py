@@ -13,6 +13,7 @@
     indexes.py       store.indexes: a site's indexes and totals, moved, paged, scanned, rebuilt
     imports.py       store.imports: imported counts (from another tool), written in batches
     backup.py        store.backup: a site's records read out and written back (backup, restore)
+    top.py           store.top: the top list's day rankings, summed over days, a page at a time
     rebuild.py       the rebuild of a site's indexes from its articles (``reindex``)
     moves.py         store.moves: moving and merging articles, their aliases
     site_records.py  store.sites: the sites' settings, and a site's deletion
@@ -66,6 +67,7 @@ class Store:
         self.windows = Windows(client)
         self.indexes = SiteIndexes(client)
         self.articles = Articles(client, self.indexes)
+        self.top = self.indexes.top  # the top list's day rankings (top.py)
         self.sites = SiteRecords(client, self.indexes)
         self.sessions = DashboardSessions(client)
         self.key_use = KeyUse(client)

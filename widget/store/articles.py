@@ -123,7 +123,9 @@ class Articles:
         result = self.reset_script(keys=article_keys, args=list(reaction_keys))
         existed = bool(int(result[0]))
         counts = dict(zip(reaction_keys, (int(c) for c in result[1:]), strict=True))
-        self.indexes.remove_article(site, ah, counts, keys.day_of(time.time()), reaction_keys)
+        now = time.time()
+        self.indexes.remove_article(site, ah, counts, keys.day_of(now), reaction_keys)
+        self.indexes.top.remove(site, article, reaction_keys, now)
         return existed
 
     def days(

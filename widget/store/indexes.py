@@ -7,12 +7,14 @@ articles when they may have drifted.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from . import keys
 from .client import Client, ScriptCall, register_script
 from .rebuild import ReindexResult, rebuild_site_indexes
+from .top import TopLists
 
 # How long a call's result and its "site indexes moved" marker are kept: far longer than
 # redis-py's retry of a timed-out script (REDIS_SOCKET_TIMEOUT and a short backoff).
@@ -36,6 +38,7 @@ class SiteIndexes:
         self.update_site_script = register_script(client, "update_site.lua")
         self.index_after_script = register_script(client, "index_after.lua")
         self.index_title_script = register_script(client, "index_title.lua")
+        self.top = TopLists(client)  # the top list's day rankings, moved by update_site
 
     # -- moved by the reaction writes ------------------------------------------------
 
@@ -50,6 +53,8 @@ class SiteIndexes:
         op: str,
         fresh_keys: Sequence[str] = (),
         title: str = "",
+        *,
+        article: str,
     ) -> ScriptCall:
         """Return the call of update_site.lua that moves a site's indexes after a change.
 
@@ -67,6 +72,9 @@ class SiteIndexes:
             keys.index_key(site, new) if new else total,
             keys.site_key(site, "titles"),
             keys.site_key(site, "title-of"),
+            keys.day_rank_key(site, day, "total"),
+            keys.day_rank_key(site, day, old) if old else total,
+            keys.day_rank_key(site, day, new) if new else total,
             *(keys.index_key(site, key) for key in fresh_keys),
             keys.site_key(site, "moved"),  # the cluster's update_site.lua: moved articles
         ]
@@ -79,6 +87,7 @@ class SiteIndexes:
             ONCE_TTL_SECONDS,
             int(bool(fresh_keys)),
             title,
+            article,
         ]
         return self.update_site_script, script_keys, args
 
@@ -109,6 +118,7 @@ class SiteIndexes:
         for key in reaction_keys:
             pipe.delete(keys.index_key(site, key))
         pipe.execute()
+        self.top.delete(site, reaction_keys, time.time())
 
     # -- the site's totals -----------------------------------------------------------
 

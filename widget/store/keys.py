@@ -22,6 +22,12 @@ Key layout (``{...}`` is the Redis Cluster hash tag):
     rx:s:{<site>}:recent      zset   article hash -> last epoch   article script, by
     rx:s:{<site>}:counts      hash   reaction -> site total       update_site.lua)
     rx:s:{<site>}:days        hash   "<yyyymmdd>:<reaction>" -> net change that day
+    rx:s:{<site>}:day:<d>:<r> zset   article id -> minus its net change of r (or of the
+                                     "total") on day d: the top list's rankings (top.py;
+                                     expire RANK_DAYS after the day's start)
+    rx:s:{<site>}:top:<r>:<n>:<d> zset the sum of the n day rankings of r up to day d, kept
+                                     a minute for every worker's top list (top.py)
+    rx:s:{<site>}:top-sums    string the sums made in this minute (top.py; lives a minute)
     rx:x:{<site>|<ah>}:<day>  hash   address hash -> new reactions it added that day (the
                                      ballot-stuffing cap; an IPv6 client's /48 hash too;
                                      expires after 2 days)
@@ -98,6 +104,9 @@ DAY_FORMAT = "%Y%m%d"
 # The per-site indexes of a site that are not one per reaction (those are index_key's).
 SITE_INDEXES = ("total", "recent", "counts", "days", "titles", "title-of")
 TITLE_SORT_CHARS = 100
+# Days a day ranking (day_rank_key) lives from its day's start: a top list of 30 days,
+# today included, always finds its oldest day. lib/update_site.lua says it again.
+RANK_DAYS = 31
 # /readyz writes this key to learn whether Redis still takes writes (out of memory).
 READY_PROBE = f"{PREFIX}:ready"
 
@@ -191,6 +200,21 @@ def site_key(site: str, name: str) -> str:
 def index_key(site: str, sort: str) -> str:
     """Return the zset that orders a site's articles by total, recency or a reaction."""
     return site_key(site, sort if sort in {"total", "recent"} else f"by:{sort}")
+
+
+def day_rank_key(site: str, day: str, sort: str) -> str:
+    """Return the zset that ranks a site's articles by one day's net change of ``sort``."""
+    return site_key(site, f"day:{day}:{sort}")
+
+
+def top_key(site: str, sort: str, days: int, today: str) -> str:
+    """Return the zset that keeps, for a while, the sum of ``days`` day rankings to today."""
+    return site_key(site, f"top:{sort}:{days}:{today}")
+
+
+def top_budget_key(site: str) -> str:
+    """Return the count of a site's top-list sums made in the current minute."""
+    return site_key(site, "top-sums")
 
 
 def marker_key(site: str, op: str) -> str:

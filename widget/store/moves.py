@@ -191,8 +191,20 @@ class Moves:
             else:
                 answer = self._in_steps(site, source, resolved, reaction_keys)
             if answer is not None:
+                self._move_rankings(site, answer, reaction_keys)
                 return answer
         raise MoveRefused("conflict", f"{target[:64]!r} kept changing; try again")
+
+    def _move_rankings(self, site: str, moved: Moved, reaction_keys: Sequence[str]) -> None:
+        """Move the top list's day rankings of ``source`` onto ``to``, with the merge-day
+        correction (the readers counted once), as the site's days take it."""
+        now = time.time()
+        self.indexes.top.move(site, moved.source, moved.article, reaction_keys, now)
+        correction = {
+            r: moved.after.get(r, 0) - moved.before.get(r, 0) - n
+            for r, n in moved.source_counts.items()
+        }
+        self.indexes.top.correct(site, moved.article, correction, now)
 
     def _names(self, site: str, source: str, target: str) -> tuple[list[str], list[str], str]:
         ah_from, ah_to = keys.article_hash(source), keys.article_hash(target)

@@ -11,7 +11,8 @@ Memory stays bounded: the article keys are found with SCAN (on every master of a
 cluster), read and written in pipelined batches; only the site's counts and its day
 series (days x reactions, not articles) are summed here. The new indexes are built under
 temporary keys in the site's slot, then renamed over the old ones, so readers see the old
-or the new index, never a half-built one. Running it twice gives the same result.
+or the new index, never a half-built one (the top list's day rankings too: top.py).
+Running it twice gives the same result.
 
 Writes that land while it runs may be missed by the new indexes (run it again, or when
 the service is stopped, for an exact result). Articles that were reset leave the site's
@@ -29,6 +30,7 @@ from datetime import UTC, datetime
 from . import keys
 from .client import Client
 from .reactions import ISO_FORMAT
+from .top import RankRebuild
 
 TEMP = "reindex"
 
@@ -77,6 +79,7 @@ def rebuild_site_indexes(
     names = [*keys.SITE_INDEXES, *(f"by:{r}" for r in reaction_keys)]
     temp = {name: keys.site_key(site, f"{TEMP}:{name}") for name in names}
     client.delete(*temp.values())  # a run that was interrupted left these
+    ranks = RankRebuild(client, site, reaction_keys, datetime.now(UTC).date(), TEMP)
     fields = ["first", "last", "id", "title", *(f"c:{r}" for r in reaction_keys)]
     first_count = 4
     counts: Counter[str] = Counter()
@@ -121,6 +124,7 @@ def rebuild_site_indexes(
                 articles += 1
                 counts.update({r: int(v or 0) for r, v in article_counts.items()})
                 days.update({day: int(change) for day, change in history.items()})
+                ranks.add(pipe, values[2], history)
         pipe.execute()
     # Zeros are left out, as HMGET reads a missing field as 0.
     count_fields = [(r, n) for r, n in counts.items() if n]
@@ -137,6 +141,7 @@ def rebuild_site_indexes(
             client.rename(temp_key, live_key)
         else:
             client.delete(live_key)
+    ranks.finish()
     return ReindexResult(
         site=site,
         articles=articles,

@@ -27,7 +27,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
@@ -35,6 +34,7 @@ from redis.cluster import RedisCluster
 
 from . import keys
 from .articles import Admission, ArticleRefused, Articles
+from .calls import ReactionCall
 from .client import Client, ScriptCall, read_with_script, register_script, run_script, run_scripts
 from .events import EVENTS_CAP, add_event
 from .indexes import ONCE_TTL_SECONDS, SiteIndexes
@@ -98,8 +98,9 @@ class ReactionWrites:
             capped.append((network, network_cap))
         # One id per call: a retry of the same call (by redis-py) is recognised as such.
         op = secrets.token_hex(8)
-        call = _Call(
+        call = ReactionCall(
             site=site,
+            article=article,
             ah=ah,
             day=day,
             now=now,
@@ -151,27 +152,12 @@ class ReactionWrites:
         return Tally(counts=counts, mine=reaction)
 
     def _at_once(
-        self, call: _Call, admission: Admission | None, windows: Sequence[Window]
+        self, call: ReactionCall, admission: Admission | None, windows: Sequence[Window]
     ) -> list[Any]:
-        site, day = call.site, call.day
         result: list[Any] = read_with_script(
             self.client,
             self.reaction_script,
-            [
-                *call.article_keys,
-                keys.marker_key(site, call.op),
-                keys.index_key(site, "total"),
-                keys.site_key(site, "counts"),
-                keys.site_key(site, "days"),
-                keys.index_key(site, "recent"),
-                keys.site_key(site, "titles"),
-                keys.site_key(site, "title-of"),
-                keys.new_articles_key(site, day),
-                keys.site_key(site, "refused"),
-                *(keys.index_key(site, key) for key in call.reaction_keys),
-                *(w.key for w in windows),
-                keys.EVENTS_STREAM,
-            ],
+            call.one_redis_keys(windows),
             [
                 "" if admission else "1",
                 admission.refusal if admission else "",
@@ -190,7 +176,7 @@ class ReactionWrites:
         return result
 
     def _on_cluster(
-        self, call: _Call, admission: Admission | None, windows: Sequence[Window]
+        self, call: ReactionCall, admission: Admission | None, windows: Sequence[Window]
     ) -> list[Any]:
         # First trip, to two nodes at once: the address's windows, and the article's
         # script that counts its own windows and makes every check but writes nothing.
@@ -228,14 +214,15 @@ class ReactionWrites:
             self.client.hincrby(keys.site_key(call.site, "refused"), f"{call.day}:{plan[1]}", 1)
         return plan
 
-    def _write(self, call: _Call, old: str | None, admission: Admission | None) -> list[Any]:
+    def _write(self, call: ReactionCall, old: str | None, admission: Admission | None) -> list[Any]:
         # Second trip, to two nodes at once: the write, and the site's indexes moved as the
         # first trip foresaw. Only a race (the same reader's other request, a publisher's
         # close, reset or move in between) makes the write differ; a third call then moves the
         # site's indexes from what they were told to what was done.
         write: ScriptCall = (self.article_script, call.article_keys, ["", "", 0, *call.args])
+        article = call.article
         site = self.indexes.update_call(
-            call.site, call.ah, old, call.reaction, call.now, call.day, call.op
+            call.site, call.ah, old, call.reaction, call.now, call.day, call.op, article=article
         )
         result: list[Any] = run_scripts(cast(RedisCluster, self.client), [write, site])[0]
         written = ReactionResult(int(result[0]))
@@ -243,7 +230,9 @@ class ReactionWrites:
         if done != old:
             fix = f"{call.op}-fix"
             run_script(
-                self.indexes.update_call(call.site, call.ah, done, old, call.now, call.day, fix)
+                self.indexes.update_call(
+                    call.site, call.ah, done, old, call.now, call.day, fix, article=article
+                )
             )
         if written == ReactionResult.NEEDS_ADMISSION:
             # Deleted in between (a reset): it is in no index now, the moves undone above
@@ -254,7 +243,7 @@ class ReactionWrites:
             self.client.hincrby(keys.site_key(call.site, "refused"), call.day, 1)
         return result
 
-    def _create(self, call: _Call, admission: Admission | None, op: str = "") -> list[Any]:
+    def _create(self, call: ReactionCall, admission: Admission | None, op: str = "") -> list[Any]:
         # A new article: the site admits it, then the article's script writes (its windows
         # were counted by the first trip), then the site's indexes take it in (once for
         # the id ``op``, the call's unless its indexes were moved under it already).
@@ -279,22 +268,7 @@ class ReactionWrites:
                     op or call.op,
                     call.reaction_keys if fresh else (),
                     call.member if fresh else "",
+                    article=call.article,
                 )
             )
         return result
-
-
-@dataclass(frozen=True)
-class _Call:
-    """One reaction call's names and arguments, shared by both ways of running it."""
-
-    site: str
-    ah: str
-    day: str
-    now: float
-    op: str
-    reaction: str | None
-    reaction_keys: Sequence[str]
-    member: str
-    article_keys: list[str]
-    args: list[Any]

@@ -11,6 +11,8 @@
 -- KEYS[13]      today's new-article budget hash, KEYS[14] the site's refused hash
 -- KEYS[15..14+r] the zset of each of the site's r reactions, in the order of A[13..]
 -- KEYS[15+r..]  the request's rate-limit windows (lib/windows.lua), in the order checked
+-- KEYS[#KEYS-r-1] today's ranking of the total, KEYS[#KEYS-r-1+i] of the i-th reaction
+--               (top.py)
 -- KEYS[#KEYS]   the webhooks' event stream (a milestone reached is queued there)
 --
 -- ARGV[1]  "1": create a new article without the site's admission (the store's own
@@ -51,12 +53,15 @@ elseif result[1] == RESULT.CHANGED then
   local zset = {}
   for i = 1, r do zset[A[15 + i]] = KEYS[14 + i] end
   local old, new, fresh = result[2], A[2], result[3]
+  local D, rank = #KEYS - r - 1, {}
+  for i = 1, r do rank[A[15 + i]] = KEYS[D + i] end
   local K = {KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], zset[old] or KEYS[7],
-             zset[new] or KEYS[7], KEYS[11], KEYS[12]}
+             zset[new] or KEYS[7], KEYS[11], KEYS[12], KEYS[D], rank[old] or KEYS[D],
+             rank[new] or KEYS[D]}
   if fresh == 1 then
-    for i = 1, r do K[9 + i] = KEYS[14 + i] end
+    for i = 1, r do K[12 + i] = KEYS[14 + i] end
   end
   update_site(K, {ARGV[8], old, new, day, ARGV[7], A[11], tostring(fresh),
-                fresh == 1 and ARGV[6] or ''})
+                fresh == 1 and ARGV[6] or '', A[5]})
 end
 return result
