@@ -41,6 +41,7 @@ def fill(runner: Any, store: Any, tmp_path: Path) -> None:
     store.set_reaction("demo", "/post/2", f"reader-{2:016d}", None, keys, now=now)
     store.articles.update("demo", "/post/3", {"closed": "1", "title": "Closed {one}"})
     store.articles.reset("demo", "/post/6", keys)  # its days stay in the site's series
+    store.moves.move("demo", "/post/5", "/post/4", keys)  # /post/5 is an alias now
     csv = tmp_path / "old.csv"
     csv.write_text("article,title,love,wow\n/post/0,,5,1\n/old/page,Old page,7,0\n")
     assert runner.invoke(args=["import", "demo", str(csv)]).exit_code == 0
@@ -71,6 +72,11 @@ def snapshot(client: Any, store: Any, key: str) -> dict[str, Any]:
         "stored": stored,
         "audit": get("/audit?limit=200"),
         "webhooks": get("/webhooks"),
+        "top": [
+            client.get(f"/v1/sites/demo/top?days=30&reaction={r}").get_json()
+            for r in ("total", "love")
+        ],
+        "via_alias": client.get("/v1/sites/demo/reactions?article=/post/5").get_json(),
         "keys": [{**k, "last_used_at": None} for k in get("/keys")["keys"]],
     }
 
@@ -93,14 +99,14 @@ def test_backup_of_one_redis_restored_into_a_cluster_is_the_same_site(
     assert [k["name"] for k in before["keys"]] == ["admin", "newsdesk"]
     path = tmp_path / "demo.ndjson"
     result = runner.invoke(args=["sites", "backup", "demo", "--output", str(path)])
-    assert result.exit_code == 0 and "backed up site 'demo': 7 articles" in result.output
+    assert result.exit_code == 0 and "backed up site 'demo': 6 articles" in result.output
     cluster_runner, cluster_store = (
         cluster_app.test_cli_runner(),
         cluster_app.extensions["reactions.store"],
     )
     result = cluster_runner.invoke(args=["sites", "restore", str(path)])
     assert result.exit_code == 0, result.output
-    assert "restored site 'demo': 7 articles, 34 readers" in result.output
+    assert "restored site 'demo': 6 articles, 34 readers" in result.output
     cluster = cluster_app.test_client()
     after_restore = snapshot(cluster, cluster_store, key)
     restored_log = after_restore.pop("audit")["entries"]
@@ -137,17 +143,19 @@ def test_restore_refuses_a_site_that_exists_and_copies_it_under_another_id(
     monkeypatch.setattr(audit, "record", lambda *args: recorded.append(args))
     result = runner.invoke(args=["sites", "restore", str(path), "--as", "copy"])
     assert result.exit_code == 0 and "no working key" in result.output
-    assert recorded == [("copy", "restore", "demo.ndjson", None, {"from": "demo", "articles": 7})]
+    assert recorded == [("copy", "restore", "demo.ndjson", None, {"from": "demo", "articles": 6})]
     assert client.get("/v1/sites/copy/articles", headers=bearer(key)).status_code in (401, 403)
     rotated = runner.invoke(args=["sites", "rotate-key", "copy"]).output.split()[-1]
     copy = client.get("/v1/sites/copy/summary?days=30", headers=bearer(rotated)).get_json()
     mine = client.get("/v1/sites/demo/summary?days=30", headers=bearer(key)).get_json()
     assert {**copy, "site": "demo"} == mine
     piped = runner.invoke(args=["sites", "backup", "demo"])  # to standard output, alone
-    assert piped.exit_code == 0 and len(piped.stdout_bytes.splitlines()) == 13  # 2 audit lines
+    assert (
+        piped.exit_code == 0 and len(piped.stdout_bytes.splitlines()) == 12
+    )  # 6 articles, 2 audit lines
     (tmp_path / "piped.ndjson").write_bytes(piped.stdout_bytes)
     again = runner.invoke(args=["sites", "restore", str(tmp_path / "piped.ndjson"), "--as", "c2"])
-    assert again.exit_code == 0 and "restored site 'c2': 7 articles" in again.output
+    assert again.exit_code == 0 and "restored site 'c2': 6 articles" in again.output
     store.set_reaction("demo", "/post/4", "reader-new-0000000001", "love", (*KEYS, "wow"))
     replaced = runner.invoke(args=["sites", "restore", str(path), "--replace"])
     assert replaced.exit_code == 0, replaced.output

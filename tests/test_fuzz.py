@@ -29,6 +29,9 @@ from widget.local.redis_server import RedisServer
 from widget.ops import health
 from widget.store import Store, connect, day_of
 
+# Thousands of generated requests: seconds each, so out of the fast run.
+pytestmark = pytest.mark.slow
+
 SITE = "demo"
 
 # Hypothesis caches what it learns (constants, unicode tables) in ./.hypothesis even with

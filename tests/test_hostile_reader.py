@@ -35,7 +35,7 @@ MAX_ARTICLES = 2000
 # (its keys and index entries, with an id, title and url of the largest sizes), per
 # request served (its rate-limit windows and the call's result, for a minute) and per
 # address (its entry in the day's budget).
-BYTES_PER_ARTICLE = 7000
+BYTES_PER_ARTICLE = 8000
 BYTES_PER_REQUEST = 500
 BYTES_PER_ADDRESS = 200
 SLACK = 1 << 20  # Redis's own tables grow in steps

@@ -73,9 +73,21 @@ def test_csv_import_counts_everywhere_and_twice_is_once(
     assert once["histories"]["/a"]["days"][-1]["counts"] == zeros(love=5, want=1)
     counts = client.get("/v1/sites/demo/reactions?article=/a&article=/b").get_json()
     assert counts["articles"]["/b"]["counts"] == zeros(like=2)
+    # The top list counts them on the day of the import, as the history does (only /a has
+    # a title); importing again moves nothing.
+    top = client.get("/v1/sites/demo/top?days=1").get_json()["articles"]
+    assert [(a["article"], a["count"]) for a in top] == [("/a", 6)]
     result = runner.invoke(args=["import", "demo", path])
     assert result.exit_code == 0, result.output
     assert snapshot(client, key) == once
+    redis_client = client.application.extensions["reactions.store"].client
+    ranks = {
+        key.rsplit(":", 1)[1]: dict(redis_client.zrange(key, 0, -1, withscores=True))
+        for key in redis_client.keys("rx:s:{demo}:day:*")
+    }
+    assert ranks == {  # scored minus the day's change; 5 + 1 for /a's total, once
+        "total": {"/a": -6, "/b": -2, "=c": -9}, "love": {"/a": -5}, "want": {"/a": -1},
+        "like": {"/b": -2}, "hated": {"=c": -9}}  # fmt: skip
 
 
 def test_a_reader_adds_on_top_and_a_reimport_enters_the_difference(

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 # The demo site's key and the API caller are the publisher API suite's own fixtures.
 from tests.test_publisher_api import KEYS, api, error_code, key, react
 
@@ -54,6 +56,7 @@ def page_through(
     raise AssertionError("the cursor never ended")
 
 
+@pytest.mark.slow  # seconds of work: out of the fast run
 def test_a_big_site_sorts_pages_and_exports_every_article(
     api: Callable[..., Any], store: Any
 ) -> None:
@@ -120,6 +123,7 @@ def test_title_sort_is_a_to_z_and_follows_new_titles_and_resets(
     assert error_code(api(f"/articles?sort=total&cursor={cursor}")) == "bad_request"
 
 
+@pytest.mark.slow  # seconds of work: out of the fast run
 def test_paging_while_reactions_arrive_has_no_duplicates_or_gaps(
     api: Callable[..., Any], store: Any
 ) -> None:

@@ -214,7 +214,7 @@ SETTINGS: tuple[Setting, ...] = (
         _non_negative_int,
         "The most articles one site may hold; a reaction that would start one more is "
         "refused (403 `article_limit`). `0`: no ceiling. Made-up articles take up to "
-        "7,000 bytes each, so the default (700 MB at most) fits the shipped "
+        "8,000 bytes each, so the default (800 MB at most) fits the shipped "
         "`REDIS_MAXMEMORY=1gb`; raise both together.",
     ),
     Setting(

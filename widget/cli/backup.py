@@ -113,6 +113,11 @@ def _check_article(record: dict[str, Any]) -> None:
             raise ValueError(f"{name} must be whole numbers")
     _texts(record["readers"], "readers")
     _texts(record["fields"], "fields")
+    aliases = record.get("aliases", [])  # a backup from before moves has none
+    if not isinstance(aliases, list):
+        raise ValueError("aliases must be a list of article ids")
+    for alias in aliases:
+        check_article(alias)
     for name in ("title", "url", "first", "last"):
         if not isinstance(record[name], str | None):
             raise ValueError(f"{name} must be a text or null")
@@ -135,6 +140,9 @@ def _flush(ctx: RestoreContext) -> None:
     if not pending:
         return
     sums = ctx.store.backup.write_articles(ctx.target, pending, ctx.reaction_keys)
+    if "ranks" not in ctx.kept:
+        ctx.kept["ranks"] = ctx.store.backup.rankings(ctx.target, ctx.reaction_keys)
+    ctx.store.backup.rank(ctx.kept["ranks"], pending)
     totals: dict[str, int] = ctx.kept.setdefault("counts", {})
     for reaction, count in sums.items():
         totals[reaction] = totals.get(reaction, 0) + count
@@ -146,6 +154,8 @@ def _flush(ctx: RestoreContext) -> None:
 def _finish_articles(ctx: RestoreContext) -> None:
     _flush(ctx)
     ctx.store.backup.add_counts(ctx.target, ctx.kept.get("counts", {}))
+    if "ranks" in ctx.kept:  # the top list's day rankings, from the restored histories
+        ctx.kept["ranks"].finish()
 
 
 SECTIONS.extend(

@@ -19,6 +19,7 @@ from . import keys
 from .client import Client, read_commands
 from .imports import IMPORTED
 from .reactions import ISO_FORMAT
+from .top import RankRebuild
 
 COUNT = "c:"
 # An article hash's fields that a backup names; any other is kept as it is ("fields").
@@ -50,16 +51,23 @@ class SiteBackup:
 
     def articles(self, site: str, hashes: Sequence[str]) -> list[dict[str, Any]]:
         """Return the articles named by their hashes, each whole (an article reset: left out)."""
-        replies = [
-            _as_dict(reply)
-            for reply in read_commands(
+        replies = list(
+            read_commands(
                 self.client,
-                [("HGETALL", key) for ah in hashes for key in keys.article_keys(site, ah)],
+                [
+                    command
+                    for ah in hashes
+                    for command in (
+                        *(("HGETALL", key) for key in keys.article_keys(site, ah)),
+                        ("LRANGE", keys.aliases_key(site, ah), "0", "-1"),
+                    )
+                ],
             )
-        ]
+        )
         found = []
-        for i in range(0, len(replies), 3):
-            fields, readers, history = replies[i : i + 3]
+        for i in range(0, len(replies), 4):
+            fields, readers, history = (_as_dict(reply) for reply in replies[i : i + 3])
+            aliases = replies[i + 3]
             if not fields.get("id"):
                 continue
             article: dict[str, Any] = {name: fields.pop(name, None) for name in NAMED}
@@ -69,6 +77,7 @@ class SiteBackup:
             article["fields"] = fields
             article["history"] = {day: int(change) for day, change in history.items()}
             article["readers"] = readers
+            article["aliases"] = [str(alias) for alias in aliases]  # moved here, oldest first
             found.append(article)
         return found
 
@@ -114,9 +123,22 @@ class SiteBackup:
             for reaction, count in counts.items():
                 sums[reaction] = sums.get(reaction, 0) + count
             commands += _index(site, ah, article, counts)
+            commands += _aliases(site, ah, article)
         if commands:
             read_commands(self.client, commands)
         return sums
+
+    def rankings(self, site: str, reaction_keys: Sequence[str]) -> RankRebuild:
+        """Start the top list's day rankings of a restored site, built from its histories."""
+        today = datetime.now(UTC).date()
+        return RankRebuild(self.client, site, reaction_keys, today, "restore")
+
+    def rank(self, rebuild: RankRebuild, articles: Sequence[dict[str, Any]]) -> None:
+        """Add restored articles' recent days to the day rankings being built."""
+        pipe = self.client.pipeline(transaction=False)
+        for article in articles:
+            rebuild.add(pipe, article["id"], {k: str(v) for k, v in article["history"].items()})
+        pipe.execute()
 
     def add_readers(self, site: str, article: str, readers: dict[Any, Any]) -> None:
         """Add more of an article's readers (an article with many comes in several parts)."""
@@ -144,6 +166,20 @@ def _index(
         ("ZADD", keys.site_key(site, "titles"), "0", member),
         ("HSET", keys.site_key(site, "title-of"), ah, member),
     ]
+
+
+def _aliases(site: str, ah: str, article: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Return the commands that make an article's aliases again (moves.py's layout): each
+    old id one field naming the article, and the article's list of them."""
+    aliases = article.get("aliases") or []
+    commands: list[tuple[str, ...]] = [("DEL", keys.aliases_key(site, ah))]
+    if aliases:
+        commands.append(("RPUSH", keys.aliases_key(site, ah), *aliases))
+    for alias in aliases:
+        alias_keys = keys.article_keys(site, keys.article_hash(alias))
+        commands.append(("DEL", *alias_keys))
+        commands.append(("HSET", alias_keys[0], "alias", article["id"]))
+    return commands
 
 
 def _as_dict(reply: Any) -> dict[str, str]:

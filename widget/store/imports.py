@@ -97,6 +97,7 @@ class Imports:
         site_commands: list[tuple[str, ...]] = []
         titled: list[tuple[str, str]] = []
         site_moved: dict[str, int] = {}  # the site's counts and today's, summed over the batch
+        ranked: list[tuple[str, ...]] = []  # the top list's ranking of today, by article id
         for row, reply in zip(rows, replies, strict=True):
             code, title_stored, *changes = (int(v) for v in reply)
             state = ImportState(code)
@@ -108,6 +109,7 @@ class Imports:
             moved = dict(zip(row.counts, changes, strict=True))
             tally.change += sum(moved.values())
             site_commands += self._index_moves(site, ah, moved, reaction_keys, state, now)
+            ranked += _rank_moves(site, day, row.article, moved)
             for reaction, change in moved.items():
                 site_moved[reaction] = site_moved.get(reaction, 0) + change
             if state == ImportState.CREATED:
@@ -125,6 +127,12 @@ class Imports:
                     ("HINCRBY", keys.site_key(site, "counts"), reaction, str(change)),
                     ("HINCRBY", keys.site_key(site, "days"), f"{day}:{reaction}", str(change)),
                 ]
+        if ranked:  # a change back to 0 leaves no entry, as update_site.lua keeps them
+            touched = sorted({command[1] for command in ranked})
+            site_commands += ranked
+            site_commands += [("ZREMRANGEBYSCORE", key, "0", "0") for key in touched]
+            expires = str(int(now) - int(now) % 86400 + keys.RANK_DAYS * 86400)
+            site_commands += [("EXPIREAT", key, expires) for key in touched]
         if site_commands:
             read_commands(self.client, site_commands)
         for ah, member in titled:  # an article that had none: rare, one script each
@@ -158,3 +166,15 @@ class Imports:
         if fresh:
             commands.append(("ZADD", keys.index_key(site, "recent"), "GT", str(int(now)), ah))
         return commands
+
+
+def _rank_moves(site: str, day: str, article: str, moved: dict[str, int]) -> list[tuple[str, ...]]:
+    """Return the commands that move today's top-list rankings by an import's changes: the
+    imported counts enter them on the day of the import, as they enter the history."""
+    total = sum(moved.values())
+    changes = [*moved.items(), ("total", total)]
+    return [
+        ("ZINCRBY", keys.day_rank_key(site, day, sort), str(-change), article)
+        for sort, change in changes
+        if change
+    ]
