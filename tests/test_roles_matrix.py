@@ -37,7 +37,14 @@ SAMPLES: dict[tuple[str, str], tuple[str, Any]] = {
     ("/v1/sites/<site_id>/settings", "PATCH"): ("", {"name": "Changed"}),
     ("/v1/sites/<site_id>/keys", "POST"): ("", {"name": "made", "role": "viewer"}),
     ("/v1/sites/<site_id>/keys/<name>", "DELETE"): ("", None),
-    ("/v1/sites/<site_id>/reactions", "DELETE"): ("?article=a1", None),
+    ("/v1/sites/<site_id>/webhooks", "GET"): ("", None),
+    ("/v1/sites/<site_id>/webhooks", "POST"): (
+        "",
+        {"url": "https://93.184.215.14/hook", "events": ["digest.daily"]},
+    ),
+    ("/v1/sites/<site_id>/article/move", "POST"): ("", {"from": "a1", "to": "a2"}),
+    ("/v1/sites/<site_id>/article/alias", "DELETE"): ("?article=a1", None),
+    ("/v1/sites/<site_id>/reactions", "DELETE"): ("?article=a2", None),
 }
 
 
