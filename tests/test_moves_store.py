@@ -218,3 +218,26 @@ def test_a_move_sent_again_answers_what_it_did(
     assert store.get_tallies("demo", ["b"], KEYS)["b"].counts == zeros(love=1, like=1)
     assert history_sum(store, "b") == zeros(love=1, like=1)
     assert_site_exact(store)
+
+
+def milestone_events(store: Store) -> int:
+    return sum(
+        1
+        for _, fields in store.client.xrange(keys.EVENTS_STREAM)
+        if fields.get("type") == "article.milestone"
+    )
+
+
+def test_a_merge_keeps_the_milestones_either_article_reached(store: Store) -> None:
+    def vote(article: str, n: int, reaction: str | None = "love") -> None:
+        store.set_reaction("demo", article, reader(n), reaction, KEYS, milestones=[2])
+
+    vote("/old", 1)
+    vote("/old", 2)  # /old reaches 2: one event
+    vote("/new", 3)
+    assert milestone_events(store) == 1
+    store.moves.move("demo", "/old", "/new", KEYS)  # 3 now; a move sends nothing
+    vote("/new", 1, None)
+    vote("/new", 2, None)  # down to 1
+    vote("/new", 4)  # back to 2: reached before the merge, by /old, so nothing is sent
+    assert milestone_events(store) == 1
