@@ -144,38 +144,33 @@ def _count_spared(
     return spare.incr(name, expiry, amount)
 
 
-class SparedRedisStorage(RedisStorage):
+class _Spared:
+    """What both spared storages add to limits' own: a window counted in memory while
+    Redis has no memory for it (``_count_spared``)."""
+
+    def __init__(self, uri: str, **options: Any) -> None:
+        super().__init__(uri.removeprefix(SPARED), **options)  # type: ignore[call-arg]
+        self.spare: list[MemoryStorage] = []
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Count a hit in Redis, or in memory when Redis has none for it."""
+        try:
+            return int(super().incr(key, expiry, amount))  # type: ignore[misc]
+        except ResponseError as exc:
+            spared = cast("SparedRedisStorage | SparedRedisClusterStorage", self)
+            return _count_spared(spared, exc, key, expiry, amount)
+
+
+class SparedRedisStorage(_Spared, RedisStorage):
     """limits' Redis storage, counting a window in memory while Redis is out of memory."""
 
     STORAGE_SCHEME = [f"{SPARED}{s}" for s in ("redis", "rediss", "redis+unix")]  # noqa: RUF012
 
-    def __init__(self, uri: str, **options: Any) -> None:
-        super().__init__(uri.removeprefix(SPARED), **options)
-        self.spare: list[MemoryStorage] = []
 
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        """Count a hit in Redis, or in memory when Redis has none for it."""
-        try:
-            return super().incr(key, expiry, amount)
-        except ResponseError as exc:
-            return _count_spared(self, exc, key, expiry, amount)
-
-
-class SparedRedisClusterStorage(RedisClusterStorage):
+class SparedRedisClusterStorage(_Spared, RedisClusterStorage):
     """limits' Redis Cluster storage, counting a window in memory while a node is full."""
 
     STORAGE_SCHEME = [f"{SPARED}redis+cluster"]  # noqa: RUF012 (limits' own type)
-
-    def __init__(self, uri: str, **options: Any) -> None:
-        super().__init__(uri.removeprefix(SPARED), **options)
-        self.spare: list[MemoryStorage] = []
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        """Count a hit in Redis, or in memory when Redis has none for it."""
-        try:
-            return super().incr(key, expiry, amount)
-        except ResponseError as exc:
-            return _count_spared(self, exc, key, expiry, amount)
 
 
 def storage_uri(redis_url: str, cluster: bool) -> str:
