@@ -39,5 +39,11 @@ def test_a_publisher_merges_an_old_url_into_the_new_one(
     expect(page.locator("[data-testid=aliases]")).to_contain_text("/2019/sony")
     assert store.get_tallies("demo", ["/2019/sony"], KEYS)["/2019/sony"].total == 2
     assert serious_violations(page) == []
+    # The old id can be forgotten: it becomes an id of its own again, and starts empty.
+    follow(page, "button:has-text('Forget')")
+    expect(page.locator(".flash")).to_contain_text("'/2019/sony' is an id of its own again")
+    expect(page.locator("[data-testid=aliases]")).to_have_count(0)
+    assert store.get_tallies("demo", ["/2019/sony"], KEYS)["/2019/sony"].total == 0
+    assert serious_violations(page) == []
     # The refused form's 400 (its answer and Chromium's console line) was expected.
     page.problems[:] = [p for p in page.problems if "400" not in p]

@@ -50,3 +50,37 @@ def test_the_form_moves_and_merges(
     )
     assert res.status_code == 409
     assert "is an alias of" in html.unescape(res.get_data(as_text=True))
+
+
+def test_an_editor_forgets_an_old_id_and_it_starts_afresh(
+    client: Any, make_site: Callable[..., str], store: Store
+) -> None:
+    sign_in(client, make_site("demo"))
+    react(store, "/old", 1, "love")
+    react(store, "/new", 2, "like")
+    store.moves.move("demo", "/old", "/new", KEYS)
+    page = client.get("/dashboard/article?article=/new").get_data(as_text=True)
+    token = csrf_of(page)
+    assert "Forget" in page and 'name="alias" value="/old"' in page
+    forged = client.post(
+        "/dashboard/article/alias/delete", data={"article": "/new", "alias": "/old"}
+    )
+    assert forged.status_code in (302, 400, 403) and store.moves.resolve("demo", "/old") == "/new"
+    res = client.post(
+        "/dashboard/article/alias/delete",
+        data={"article": "/new", "alias": "/old", "csrf": token},
+    )
+    assert res.status_code == 302 and res.headers["Location"].endswith("article=/new")
+    shown = html.unescape(client.get(res.headers["Location"]).get_data(as_text=True))
+    assert "'/old' is an id of its own again" in shown and 'value="/old"' not in shown
+    assert store.moves.resolve("demo", "/old") is None
+    assert store.get_tallies("demo", ["/old"], KEYS)["/old"].total == 0  # starts empty
+    assert store.get_tallies("demo", ["/new"], KEYS)["/new"].total == 2  # keeps what moved
+    entries = [e for _, e in store.audit.every("demo")]
+    assert [e["action"] for e in entries][-1] == "article.alias.delete"
+    again = client.post(
+        "/dashboard/article/alias/delete",
+        data={"article": "/new", "alias": "/old", "csrf": token},
+    )
+    shown = html.unescape(client.get(again.headers["Location"]).get_data(as_text=True))
+    assert "'/old' is no alias" in shown

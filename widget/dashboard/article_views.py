@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from ..context import get_store
 from ..errors import ApiError
 from ..publisher.audit import record_article
-from ..publisher.moves import move_article
+from ..publisher.moves import forget_alias, move_article
 from ..publisher.roles import Role, needs
 from ..sites import Site
 from ..store import ArticleRecord
@@ -120,3 +120,26 @@ def move_article_form() -> ResponseReturnValue:
     how = "Merged" if moved.merged else "Moved"
     flash(f"{how} {record.article!r} into this article: its old id now counts here.", "info")
     return redirect(url_for("dashboard.article", article=moved.article))
+
+
+@bp.post("/article/alias/delete")
+@needs(Role.EDITOR)
+@signed_in
+@csrf_checked(
+    "The form had expired, so nothing changed. Please try again.", "dashboard.article", "article"
+)
+def forget_alias_form() -> ResponseReturnValue:
+    """Make one of the ids moved into this article an id of its own again, as DELETE
+    .../article/alias: pages that still carry it start an empty article."""
+    site: Site = g.site
+    record = requested_record()
+    if not isinstance(record, ArticleRecord):
+        return record
+    alias = request.form.get("alias", "")
+    try:
+        forget_alias(site, check_article(alias))
+    except ApiError as exc:
+        flash(str(exc.description), "error")
+        return redirect(url_for("dashboard.article", article=record.article))
+    flash(f"{alias!r} is an id of its own again: pages that carry it start afresh.", "info")
+    return redirect(url_for("dashboard.article", article=record.article))

@@ -64,14 +64,20 @@ def move(site_id: str) -> Response:
     return jsonify(article_json(site, moved.article))
 
 
+def forget_alias(site: Site, alias: str) -> str:
+    """Make an alias an id of its own again (it starts empty); return what it named, or
+    raise 404. Every door's way: the API and the dashboard, recorded once."""
+    target = get_store().moves.delete_alias(site.id, alias)
+    if target is None:
+        raise ApiError(404, "not_found", f"{alias[:64]!r} is no alias")
+    audit.record(site.id, "article.alias.delete", target=alias, before={"alias_of": target})
+    return target
+
+
 @bp.delete("/article/alias")
 @needs(Role.EDITOR)
 def delete_alias(site_id: str) -> Response:
     """Make an alias an id of its own again: it starts empty."""
     site = require_publisher(site_id)
-    alias = article_param(query_params({"article"}))
-    target = get_store().moves.delete_alias(site.id, alias)
-    if target is None:
-        raise ApiError(404, "not_found", f"{alias[:64]!r} is no alias")
-    audit.record(site.id, "article.alias.delete", target=alias, before={"alias_of": target})
+    forget_alias(site, article_param(query_params({"article"})))
     return Response(status=204)
