@@ -137,6 +137,8 @@ def test_a_body_that_is_no_object_is_400(api: Callable[..., Any]) -> None:
         "http://[::1]/hook",
         "http://[::ffff:10.0.0.1]/hook",
         "http://[2002:7f00:1::1]/hook",
+        "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
+        "http://[64:ff9b:1::a00:1]/hook",  # local-use NAT64
         "http://0.0.0.0/hook",
         "http://224.0.0.1/hook",
         "https://no-such-host.invalid/hook",
