@@ -16,7 +16,7 @@ from tests.test_openapi import check
 from widget import create_app
 from widget.context import get_sites
 from widget.ops.health import openapi_document
-from widget.reader.top import SUMS_PER_MINUTE
+from widget.reader.top import MAX_AGE, STALE_SECONDS, SUMS_PER_MINUTE
 from widget.store import keys
 
 pytestmark = pytest.mark.on_cluster_too
@@ -210,6 +210,28 @@ def test_a_site_makes_a_bounded_number_of_new_lists_a_minute(
     app.extensions.pop("reactions.top", None)
     assert client.get(TOP + lists[0]).status_code == 200
     assert len(store.client.keys(keys.top_key("demo", "*", "*", "*"))) == SUMS_PER_MINUTE
+
+
+def test_a_list_made_before_is_answered_while_the_sites_sums_are_spent(
+    app: Any, client: Any, store: Any, key: str
+) -> None:
+    react(store, "a", 0, "love", title="A")
+    forget(app)
+    mine = client.get(TOP + "?days=7")  # a page's box: made, and kept by this worker
+    assert mine.status_code == 200 and [a["article"] for a in mine.get_json()["articles"]] == ["a"]
+    # Its minute passes (its sum expires), and someone spends the site's new sums meanwhile.
+    for sum_key in store.client.keys(keys.top_key("demo", "*", "*", "*")):
+        store.client.delete(sum_key)
+    cache = app.extensions["reactions.top"]
+    cache.lists = {k: (v[0] - MAX_AGE - 1, v[1]) for k, v in cache.lists.items()}
+    flood = [f"?days={days}&reaction=love" for days in range(1, SUMS_PER_MINUTE)]  # 29 + 1
+    assert {client.get(TOP + query).status_code for query in flood} == {200}
+    assert client.get(TOP + "?days=3").status_code == 429  # a list nobody made before
+    again = client.get(TOP + "?days=7")  # the page's box keeps its list, a little old
+    assert again.status_code == 200 and again.get_json() == mine.get_json()
+    # Past STALE_SECONDS, a list that cannot be made again is a 429 like any other.
+    cache.lists = {k: (v[0] - STALE_SECONDS, v[1]) for k, v in cache.lists.items()}
+    assert client.get(TOP + "?days=7").status_code == 429
 
 
 @pytest.mark.parametrize(

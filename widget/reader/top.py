@@ -49,6 +49,10 @@ CACHE_ENTRIES = 4096  # lists a worker keeps at most (sites x reactions x window
 # Distinct lists (reaction and days) a site's GETs may have summed a minute: a page shows a
 # few, and each sum costs the entries of its days (docs/development.md, "The top list").
 SUMS_PER_MINUTE = 30
+# While a site's new sums are spent (someone asked for many lists), a worker answers a list
+# it made before, up to this many seconds past its max-age, rather than 429: the top-list
+# boxes of a site's pages keep their lists through a flood of other lists' requests.
+STALE_SECONDS = 600
 HIDING_POLICIES = frozenset({"after_reacting", "publisher_only"})
 
 
@@ -151,7 +155,12 @@ class TopCache:
         kept = self.lists.get(key)
         if kept is not None and kept[0] > time.monotonic():
             return kept[1]
-        holds, entries = _compute(site, reaction, names, threshold)
+        try:
+            holds, entries = _compute(site, reaction, names, threshold)
+        except ApiError as exc:  # the site's new sums are spent: a list made before, if any
+            if exc.code != 429 or kept is None or kept[0] + STALE_SECONDS < time.monotonic():
+                raise
+            return kept[1]
         with self.lock:
             while len(self.lists) >= CACHE_ENTRIES:
                 del self.lists[next(iter(self.lists))]
