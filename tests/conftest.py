@@ -171,6 +171,32 @@ def app(
 
 
 @pytest.fixture
+def make_app(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[Callable[..., Any]]:
+    """Return a factory of apps on the test Redis with rate limits on, and close them."""
+    made: list[Any] = []
+
+    def make(**overrides: Any) -> Any:
+        app = create_app(app_config(redis_server, **{"RATELIMIT_ENABLED": True, **overrides}))
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["reactions.store"].client.close()
+
+
+@pytest.fixture
+def private_app(redis_server: RedisServer, redis_client: Any) -> Iterator[Any]:
+    """Return the app with loopback webhook receivers allowed (the tests' receivers), and a
+    demo site whose key is ``app.config["TEST_KEY"]``."""
+    app = create_app(app_config(redis_server, WEBHOOK_ALLOW_PRIVATE=True))
+    with app.app_context():
+        _, app.config["TEST_KEY"] = get_sites().create("demo", "Demo", [])
+    yield app
+    app.extensions["reactions.store"].client.close()
+
+
+@pytest.fixture
 def client(app: Any) -> Any:
     """Return a test client of the app."""
     return app.test_client()

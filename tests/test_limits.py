@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -39,21 +39,6 @@ def data_snapshot(client: redis.Redis) -> dict[str, Any]:
     return {
         key: client.dump(key) for key in sorted(client.keys("*")) if not key.startswith("rx:rl")
     }
-
-
-@pytest.fixture
-def make_app(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[Callable[..., Any]]:
-    """Return a factory of apps on the test Redis with rate limits on, and close them."""
-    made: list[Any] = []
-
-    def make(**overrides: Any) -> Any:
-        app = create_app(app_config(redis_server, **{"RATELIMIT_ENABLED": True, **overrides}))
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["reactions.store"].client.close()
 
 
 def add_site(app: Any, site_id: str = SITE) -> str:

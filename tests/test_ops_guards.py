@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +26,6 @@ from widget.local.redis_server import RedisServer
 from widget.ops.health import openapi_document
 
 TOKEN = "a-long-random-metrics-token"
-
-
-@pytest.fixture
-def make_app(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[Callable[..., Any]]:
-    """Return a factory of apps on the test Redis with rate limits on, and close them."""
-    made: list[Any] = []
-
-    def make(**overrides: Any) -> Any:
-        app = create_app(app_config(redis_server, **{"RATELIMIT_ENABLED": True, **overrides}))
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["reactions.store"].client.close()
 
 
 def test_metrics_is_public_without_a_token(make_app: Callable[..., Any]) -> None:

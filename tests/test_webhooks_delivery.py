@@ -14,29 +14,18 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.helpers import ROOT, SECRET, app_config
+from tests.helpers import ROOT, SECRET
 from tests.webhook_helpers import Receiver, receiving, working
-from widget import create_app
 from widget.context import get_sites
 from widget.local.redis_server import RedisServer
 
 BASE = "/v1/sites/demo"
-
-
-@pytest.fixture
-def private_app(redis_server: RedisServer, redis_client: Any) -> Iterator[Any]:
-    """Return the app with loopback receivers allowed, and a demo site."""
-    app = create_app(app_config(redis_server, WEBHOOK_ALLOW_PRIVATE=True))
-    with app.app_context():
-        _, app.config["TEST_KEY"] = get_sites().create("demo", "Demo", [])
-    yield app
-    app.extensions["reactions.store"].client.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,10 @@ from typing import Any
 import playwright
 import pytest
 
-from tests.helpers import KEYS, ROOT, app_config
+from tests.helpers import KEYS, ROOT
 from tests.test_dashboard import csrf_of, sign_in
 from tests.webhook_helpers import receiving
-from widget import create_app
 from widget.context import get_sites
-from widget.local.redis_server import RedisServer
 from widget.store import keys
 from widget.webhooks.sender import post
 from widget.webhooks.signing import headers, new_secret
@@ -32,15 +29,6 @@ from widget.webhooks.ssrf import Target
 from widget.webhooks.worker import Worker
 
 DAY = datetime(2026, 12, 5, 12, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-def private_app(redis_server: RedisServer, redis_client: Any) -> Iterator[Any]:
-    app = create_app(app_config(redis_server, WEBHOOK_ALLOW_PRIVATE=True))
-    with app.app_context():
-        _, app.config["TEST_KEY"] = get_sites().create("demo", "Demo", [])
-    yield app
-    app.extensions["reactions.store"].client.close()
 
 
 def queued(redis_client: Any) -> list[dict[str, Any]]:
