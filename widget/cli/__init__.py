@@ -8,48 +8,27 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..context import RANDOM_SECRET_KEY, get_sites, get_store
-from ..errors import cannot_reach_redis
 from ..publisher.audit import record, record_settings
 from ..sites import SiteError
 from ..sites.settings import change_settings, settings_json
 from ..sites.signing import signing_secret
 from ..sites.site import DESCRIBED
-from ..store import STORAGE_ERRORS
 from .articles import articles_cli
 from .backup import backup_command, restore_command
 from .demo_data import demo_data_command
+from .friendly import friendly_errors
 from .importing import import_command
 from .keys import keys_command
 from .progress import progress
 from .reindex import reindex_command
 
 sites_cli = AppGroup("sites", help="Create and manage the sites that embed the widget.")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly_errors(command: F) -> F:
-    """Turn a bad argument or an unreachable Redis into a one-line error, exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except SiteError as exc:
-            raise click.ClickException(str(exc)) from None
-        except STORAGE_ERRORS as exc:
-            raise click.ClickException(cannot_reach_redis(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @sites_cli.command("create")

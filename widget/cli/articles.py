@@ -21,11 +21,11 @@ import click
 from flask.cli import AppGroup
 
 from ..context import get_sites, get_store
-from ..errors import ApiError, cannot_reach_redis
+from ..errors import ApiError
 from ..publisher.moves import move_article
-from ..sites import Site, SiteError
-from ..store import STORAGE_ERRORS
+from ..sites import Site
 from ..validation import check_article
+from .friendly import friendly_errors
 from .progress import progress
 
 articles_cli = AppGroup("articles", help="Move and merge a site's articles.")
@@ -109,16 +109,12 @@ def _report(errors: list[str]) -> Iterator[str]:
 @click.argument("source", metavar="FROM", required=False)
 @click.argument("target", metavar="TO", required=False)
 @click.option("--map", "map_file", type=click.File("rb"), help="A CSV of rows from,to.")
+@friendly_errors
 def move_command(
     site_id: str, source: str | None, target: str | None, map_file: BinaryIO | None
 ) -> None:
     """Move article FROM to TO (merging if TO has counts), or every row of --map."""
-    try:
-        _move(site_id, source, target, map_file)
-    except SiteError as exc:
-        raise click.ClickException(str(exc)) from None
-    except STORAGE_ERRORS as exc:
-        raise click.ClickException(cannot_reach_redis(exc)) from None
+    _move(site_id, source, target, map_file)
 
 
 def _move(site_id: str, source: str | None, target: str | None, map_file: BinaryIO | None) -> None:

@@ -11,11 +11,9 @@ import click
 from flask.cli import with_appcontext
 
 from ..context import get_sites, get_store
-from ..errors import cannot_reach_redis
 from ..publisher.audit import record
-from ..sites import SiteError
 from ..sites.api_keys import ROLES
-from ..store import STORAGE_ERRORS
+from .friendly import friendly_errors
 
 
 @click.command("keys")
@@ -24,14 +22,10 @@ from ..store import STORAGE_ERRORS
 @click.argument("name", required=False)
 @click.option("--role", type=click.Choice(ROLES), help="The new key's role (with add).")
 @with_appcontext
+@friendly_errors
 def keys_command(site_id: str, action: str | None, name: str | None, role: str | None) -> None:
     """List a site's keys; add NAME --role R makes one (printed once); revoke NAME ends one."""
-    try:
-        run(site_id, action, name, role)
-    except SiteError as exc:
-        raise click.ClickException(str(exc)) from None
-    except STORAGE_ERRORS as exc:
-        raise click.ClickException(cannot_reach_redis(exc)) from None
+    run(site_id, action, name, role)
 
 
 def run(site_id: str, action: str | None, name: str | None, role: str | None) -> None:

@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import config
-from ..cli import friendly_errors
+from ..cli.friendly import friendly_errors
 from ..context import get_sites, get_store
 from .events import queue_digest
 from .worker import Worker, parse_schedule
