@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..context import get_sites, get_store
-from ..publisher.audit import record
+from ..publisher.audit import record_key
 from ..sites.api_keys import ROLES
 from .friendly import friendly_errors
 
@@ -44,10 +44,10 @@ def run(site_id: str, action: str | None, name: str | None, role: str | None) ->
         if role is None:
             raise click.UsageError(f"give the key a role: --role {'|'.join(ROLES)}")
         key, api_key = sites.add_key(site_id, name, role)
-        record(site_id, "key.create", key.name, None, {"name": key.name, "role": key.role})
+        record_key(site_id, "key.create", key)
         click.echo(f"new {key.role} key {key.name!r} for {site_id!r} (shown once, keep it safe):")
         click.echo(api_key)
         return
     key = sites.revoke_key(site_id, name)
-    record(site_id, "key.revoke", key.name, {"name": key.name, "role": key.role}, None)
+    record_key(site_id, "key.revoke", key)
     click.echo(f"revoked key {key.name!r} of {site_id!r}: it no longer works")

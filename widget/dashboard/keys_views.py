@@ -12,7 +12,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..context import get_sites, get_store
-from ..publisher.audit import record
+from ..publisher.audit import record_key
 from ..publisher.roles import Role, needs
 from ..sites import Site, SiteError
 from ..sites.api_keys import ROLES, KeyConflict, UnknownKey
@@ -56,7 +56,7 @@ def make_key() -> ResponseReturnValue:
         key, api_key = get_sites().add_key(site.id, name, role)
     except SiteError as exc:
         return _page(error=str(exc), status=409 if isinstance(exc, KeyConflict) else 400)
-    record(site.id, "key.create", key.name, None, {"name": key.name, "role": key.role})
+    record_key(site.id, "key.create", key)
     return _page(made={"name": key.name, "role": key.role, "key": api_key})
 
 
@@ -76,6 +76,6 @@ def revoke_key() -> ResponseReturnValue:
             409 if isinstance(exc, KeyConflict) else 404 if isinstance(exc, UnknownKey) else 400
         )
         return _page(error=str(exc), status=status)
-    record(site.id, "key.revoke", key.name, {"name": key.name, "role": key.role}, None)
+    record_key(site.id, "key.revoke", key)
     flash(f"Revoked the key “{key.name}”: it no longer works.", "info")
     return redirect(url_for("dashboard.keys_page"))

@@ -21,6 +21,7 @@ from flask import g, has_request_context
 
 from ..context import get_store
 from ..sites import SETTINGS, Site
+from ..sites.api_keys import ApiKey
 from ..store import ArticleRecord
 
 CLI = "cli"
@@ -151,3 +152,11 @@ def record_article(site_id: str, was: ArticleRecord, changes: Mapping[str, str |
 def record_reset(site_id: str, was: ArticleRecord) -> None:
     """Record an article's reset: the counts it had."""
     record(site_id, "article.reset", was.article, {"counts": was.counts, "total": was.total})
+
+
+def record_key(site_id: str, action: str, key: ApiKey) -> None:
+    """Record a key made (``key.create``) or revoked (``key.revoke``): its name and role,
+    never the key or its digest."""
+    shown = {"name": key.name, "role": key.role}
+    made = action == "key.create"
+    record(site_id, action, key.name, None if made else shown, shown if made else None)

@@ -20,7 +20,7 @@ from ..sites.api_keys import KeyConflict, UnknownKey
 from ..store.audit_log import CursorError
 from ..validation import bad_request
 from .api import int_param
-from .audit import entry_json, record
+from .audit import entry_json, record_key
 from .auth import require_publisher
 from .blueprint import bp, query_params
 from .roles import Role, needs
@@ -62,7 +62,7 @@ def create_key(site_id: str) -> tuple[Response, int]:
         key, api_key = get_sites().add_key(site.id, body.get("name"), body.get("role"))  # type: ignore[arg-type]
     except SiteError as exc:
         raise key_error(exc) from None
-    record(site.id, "key.create", key.name, None, {"name": key.name, "role": key.role})
+    record_key(site.id, "key.create", key)
     return jsonify({"name": key.name, "role": key.role, "key": api_key}), 201
 
 
@@ -76,7 +76,7 @@ def revoke_key(site_id: str, name: str) -> Response:
         key = get_sites().revoke_key(site.id, name)
     except SiteError as exc:
         raise key_error(exc) from None
-    record(site.id, "key.revoke", key.name, {"name": key.name, "role": key.role}, None)
+    record_key(site.id, "key.revoke", key)
     return Response(status=204)
 
 
