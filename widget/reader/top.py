@@ -104,18 +104,9 @@ def _compute(
     start, count = 0, 3 * MAX_LIMIT
     holds = MAX_AGE * 1000
     while len(found) < MAX_LIMIT:
-        try:
-            left, page = store.top.page(
-                site.id, reaction, days, start, count, MAX_AGE * 1000, SUMS_PER_MINUTE
-            )
-        except TooManySums:
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"site {site.id!r} has made {SUMS_PER_MINUTE} new top lists this minute: "
-                "ask again in a minute",
-                {"Retry-After": str(MAX_AGE)},
-            ) from None
+        left, page = store.top.page(
+            site.id, reaction, days, start, count, MAX_AGE * 1000, SUMS_PER_MINUTE
+        )  # TooManySums: the site's new sums are spent (TopCache.get)
         holds = min(holds, left or holds)
         hashes = [article_hash(article) for article, _ in page]
         records = {
@@ -157,10 +148,16 @@ class TopCache:
             return kept[1]
         try:
             holds, entries = _compute(site, reaction, names, threshold)
-        except ApiError as exc:  # the site's new sums are spent: a list made before, if any
-            if exc.code != 429 or kept is None or kept[0] + STALE_SECONDS < time.monotonic():
-                raise
-            return kept[1]
+        except TooManySums:  # the site's new sums are spent: a list made before, if any
+            if kept is not None and kept[0] + STALE_SECONDS >= time.monotonic():
+                return kept[1]
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"site {site.id!r} has made {SUMS_PER_MINUTE} new top lists this minute: "
+                "ask again in a minute",
+                {"Retry-After": str(MAX_AGE)},
+            ) from None
         with self.lock:
             while len(self.lists) >= CACHE_ENTRIES:
                 del self.lists[next(iter(self.lists))]
